@@ -1,0 +1,3 @@
+"""kyphocheck: the pre-procedure checklist for vertebral augmentation."""
+
+__version__ = "0.1.0"

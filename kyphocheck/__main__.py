@@ -1,0 +1,5 @@
+"""`python -m kyphocheck`."""
+
+from kyphocheck.cli import main
+
+main()

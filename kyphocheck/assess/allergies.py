@@ -1,0 +1,139 @@
+"""Allergies: contrast premedication times, bone cement, latex, and the antibiotic to give."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kyphocheck.assess.findings import Finding, sentence
+from kyphocheck.encounter import Allergy
+from kyphocheck.protocol import AllergyCategory, Protocol
+from kyphocheck.timeparse import format_local
+
+
+def premedication_schedule(
+    protocol: Protocol, scheduled: datetime, now: datetime
+) -> dict[str, Any]:
+    """The first regimen that can still be given in full, with its dose times; or too late."""
+    zone = scheduled.tzinfo
+    for regimen in protocol.allergies.premedication.regimens:
+        first = scheduled.astimezone(UTC) - timedelta(hours=regimen.first_hours_before)
+        if first < now:
+            continue
+        doses = sorted(
+            (
+                {
+                    "at": (scheduled.astimezone(UTC) - timedelta(hours=h))
+                    .astimezone(zone)
+                    .isoformat(),
+                    "hours_before": h,
+                    "drug": dose.drug,
+                    "dose": dose.dose,
+                    "route": dose.route,
+                }
+                for dose in regimen.doses
+                for h in dose.hours_before
+            ),
+            key=lambda d: (-float(d["hours_before"]), str(d["drug"])),
+        )
+        return {
+            "regimen": regimen.id,
+            "label": regimen.label,
+            "doses": doses,
+            "source": regimen.source,
+            "too_late": False,
+        }
+    return {
+        "regimen": None,
+        "label": None,
+        "doses": [],
+        "source": protocol.allergies.premedication.too_late_source,
+        "too_late": True,
+        "action": protocol.allergies.premedication.too_late_action,
+    }
+
+
+def antibiotic_plan(protocol: Protocol, weight_kg: float, beta_lactam: bool) -> dict[str, Any]:
+    """The prophylaxis to give: cefazolin by weight, or the alternatives for an allergy."""
+    rules = protocol.antibiotics
+    if not beta_lactam:
+        standard = rules.standard
+        return {
+            "beta_lactam_allergy": False,
+            "options": [
+                {
+                    "drug": standard.drug,
+                    "dose": standard.dose_for(weight_kg),
+                    "route": standard.route,
+                    "timing": standard.timing,
+                    "source": standard.source,
+                }
+            ],
+        }
+    return {
+        "beta_lactam_allergy": True,
+        "options": [
+            {
+                "drug": alt.drug,
+                "dose": alt.dose_for(weight_kg),
+                "route": alt.route,
+                "timing": alt.timing,
+                "source": alt.source,
+            }
+            for alt in rules.beta_lactam_allergy
+        ],
+    }
+
+
+def assess_allergies(
+    protocol: Protocol,
+    allergies: list[Allergy],
+    scheduled: datetime,
+    now: datetime,
+    weight_kg: float,
+) -> tuple[list[Finding], dict[str, Any]]:
+    """One finding per allergy category met, and the premedication and antibiotic plans."""
+    zone = scheduled.tzinfo
+    assert zone is not None
+    by_category: dict[str, tuple[AllergyCategory, list[Allergy]]] = {}
+    classified = []
+    for allergy in allergies:
+        category = (
+            protocol.allergies.category(allergy.category)
+            if allergy.category
+            else protocol.allergies.classify(allergy.substance)
+        )
+        classified.append({**allergy.as_dict(), "category": category.id if category else None})
+        if category is not None:
+            by_category.setdefault(category.id, (category, []))[1].append(allergy)
+
+    beta_lactam = any(c.alternative_antibiotic for c, _ in by_category.values())
+    antibiotic = antibiotic_plan(protocol, weight_kg, beta_lactam)
+    findings = []
+    premedication = None
+    for category, entries in by_category.values():
+        what = ", ".join(f"{a.substance} ({a.reaction})" for a in entries)
+        action = category.action
+        if category.premedication:
+            premedication = premedication_schedule(protocol, scheduled, now)
+            if premedication["too_late"]:
+                action = premedication["action"]
+            else:
+                first = datetime.fromisoformat(premedication["doses"][0]["at"])
+                action = f"{action}; first dose {format_local(first, zone)}"
+        if category.alternative_antibiotic:
+            options = " or ".join(
+                f"{o['drug']} {o['dose']} {o['route']} {o['timing']}" for o in antibiotic["options"]
+            )
+            action = f"{action}: {options}"
+        findings.append(
+            Finding(
+                id=f"allergy:{category.id}",
+                severity=category.severity,
+                item="allergies",
+                message=sentence(f"Allergy to {category.label}: {what}", action),
+                source=category.source,
+            )
+        )
+    computed = {"allergies": classified, "premedication": premedication, "antibiotic": antibiotic}
+    return findings, computed

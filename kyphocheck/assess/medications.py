@@ -1,0 +1,171 @@
+"""Medication holds: match each medicine to the drug table and check its last dose."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from kyphocheck.assess.findings import DEFAULT_ACTION, Finding, slug, sentence
+from kyphocheck.encounter import Medication
+from kyphocheck.models import Duration, Severity
+from kyphocheck.protocol import Drug, DrugVariant, Protocol, normalise_name
+from kyphocheck.timeparse import format_local
+
+
+def latest_permitted_dose(scheduled: datetime, hold: Duration) -> datetime:
+    """The last moment a dose may be taken: the start minus the hold, in absolute time.
+
+    The subtraction happens in UTC so a DST change between the two never stretches or shrinks
+    the hold; the result is shown in the procedure's zone.
+    """
+    zone = scheduled.tzinfo
+    if hold.not_on_procedure_day:
+        return datetime.combine(scheduled.date(), time(0), tzinfo=zone)
+    return (scheduled.astimezone(UTC) - hold.delta).astimezone(zone)
+
+
+def choose_variant(
+    drug: Drug, medication: Medication, context: dict[str, Any]
+) -> DrugVariant | None:
+    """The variant that applies: named by `regimen`, implied by the brand, by `when`, or default."""
+    if not drug.variants:
+        return None
+    if medication.regimen:
+        return next(v for v in drug.variants if v.id == medication.regimen)
+    typed = normalise_name(medication.name)
+    for variant in drug.variants:
+        if any(typed.startswith(normalise_name(brand)) for brand in variant.brands):
+            return variant
+    for variant in drug.variants:
+        expression = drug.compiled_when.get(variant.id)
+        if expression is not None and expression.evaluate(context):
+            return variant
+    return next(v for v in drug.variants if v.default)
+
+
+def assess_medications(
+    protocol: Protocol,
+    medications: list[Medication],
+    scheduled: datetime,
+    context: dict[str, Any],
+) -> tuple[list[Finding], list[dict[str, Any]]]:
+    """Findings for the medicines, and what was computed for each (for the record and sheet)."""
+    table = protocol.drugs
+    findings: list[Finding] = []
+    computed: list[dict[str, Any]] = []
+    zone = scheduled.tzinfo
+    assert zone is not None
+    used_ids: set[str] = set()
+
+    def add(finding_id: str, severity: Severity, message: str, source: str) -> None:
+        unique, n = finding_id, 2
+        while unique in used_ids:
+            unique, n = f"{finding_id}-{n}", n + 1
+        used_ids.add(unique)
+        findings.append(Finding(unique, severity, "medications", message, source))
+
+    for medication in medications:
+        drug = table.find(medication.name)
+        if drug is None:
+            computed.append({"name": medication.name, "known": False})
+            add(
+                f"unknown_medicine:{slug(medication.name)}",
+                table.policy.unknown_medicine,
+                sentence(
+                    f"{medication.name} is not in the protocol's drug table",
+                    "recorded; check with the pharmacist whether it affects bleeding or sedation",
+                ),
+                "Protocol policy (drugs.yaml): medicines not in the table are recorded for review",
+            )
+            continue
+
+        drug_class = table.classes[drug.drug_class]
+        variant = choose_variant(drug, medication, context)
+        hold = (variant.hold if variant else None) or drug.hold
+        restart = (variant.restart if variant else None) or drug.restart
+        severity = (variant and variant.severity) or drug.severity or drug_class.severity
+        taking = (variant and variant.taking_severity) or drug.taking_severity
+        advice = (variant and variant.advice) or drug.advice
+        source = (variant and variant.source) or drug.source
+        confirm = bool((variant and variant.confirm) or drug.confirm)
+        display = drug.generic if normalise_name(medication.name) == drug.generic else (
+            f"{medication.name} ({drug.generic})"
+        )
+        key = slug(drug.generic)
+        entry: dict[str, Any] = {
+            "name": medication.name,
+            "known": True,
+            "generic": drug.generic,
+            "display": display,
+            "class": drug.drug_class,
+            "class_label": drug_class.label,
+            "variant": variant.label if variant else None,
+            "hold": hold.text if hold else None,
+            "restart": restart.text if restart else None,
+            "restart_hours": restart.delta.total_seconds() / 3600 if restart else None,
+            # Counted from the scheduled start: the earliest a restart could be considered.
+            "restart_after": (
+                (scheduled.astimezone(UTC) + restart.delta).astimezone(zone).isoformat()
+                if restart
+                else None
+            ),
+            "latest_permitted_dose": None,
+            "last_dose": medication.last_dose.isoformat() if medication.last_dose else None,
+            "hold_met": None,
+            "prescriber_approval_needed": bool(hold and drug_class.prescriber_approval),
+            "prescriber_approved": medication.prescriber_approved,
+            "advice": advice,
+            "source": source,
+            "confirm": confirm,
+        }
+        computed.append(entry)
+
+        if taking is not None:
+            add(
+                f"taking:{key}",
+                taking,
+                sentence(f"{display}: {advice or DEFAULT_ACTION[taking]}"),
+                source,
+            )
+        if hold is None:
+            continue
+
+        latest = latest_permitted_dose(scheduled, hold)
+        entry["latest_permitted_dose"] = latest.isoformat()
+        hold_words = f"hold {hold.text}" + (f", {variant.label}" if variant else "")
+        if medication.last_dose is None:
+            add(
+                f"last_dose_unknown:{key}",
+                table.policy.last_dose_unknown,
+                sentence(
+                    f"{display}: the last dose is not recorded ({hold_words})",
+                    f"confirm it was no later than {format_local(latest, zone)} before going "
+                    "ahead",
+                ),
+                source,
+            )
+        else:
+            met = medication.last_dose <= latest
+            entry["hold_met"] = met
+            if not met:
+                add(
+                    f"hold_not_met:{key}",
+                    severity,
+                    sentence(
+                        f"{display}: last dose {format_local(medication.last_dose, zone)} is "
+                        f"after the latest permitted {format_local(latest, zone)} ({hold_words})",
+                        DEFAULT_ACTION[severity],
+                    ),
+                    source,
+                )
+        if drug_class.prescriber_approval and medication.prescriber_approved is not True:
+            add(
+                f"not_prescriber_approved:{key}",
+                table.policy.not_prescriber_approved,
+                sentence(
+                    f"{display}: the hold is not recorded as approved by the prescriber",
+                    "confirm with the prescriber and tell the proceduralist",
+                ),
+                table.policy.source_prescriber_approval,
+            )
+    return findings, computed

@@ -1,0 +1,385 @@
+"""Checklists: sections of items and the rules that turn answers into findings.
+
+A checklist file may `extend` a shared part (checklists/parts/NAME.yaml): the part's sections
+come first, and a section of the checklist with the same id adds its items to the part's.
+Everything is validated when loaded, so a nurse never meets a broken checklist at the bedside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal, Self
+
+from pydantic import Field, ValidationError, model_validator
+
+from kyphocheck.errors import InputError
+from kyphocheck.expressions import (
+    Expression,
+    ExpressionError,
+    check_names,
+    compile_expression,
+    suggest,
+)
+from kyphocheck.models import Severity, Strict, validation_problems
+from kyphocheck.sources import DataFile, Site
+
+ItemType = Literal[
+    "yes_no",
+    "choice",
+    "multi_choice",
+    "text",
+    "number",
+    "date",
+    "datetime",
+    "medications",
+    "allergies",
+]
+Id = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+
+# Names every expression may read besides the items.
+CONTEXT_NAMES = frozenset({"patient", "procedure", "age_years", "computed", "protocol", "now"})
+
+
+class Choice(Strict):
+    """One option of a choice item."""
+
+    value: str = Id
+    label: str
+
+
+class Validator(Strict):
+    """An extra check on an answer: `expr` must be true; `value` is the answer."""
+
+    expr: str
+    message: str
+
+
+class Item(Strict):
+    """One question of the checklist."""
+
+    id: str = Id
+    type: ItemType
+    prompt: str = Field(min_length=3)
+    help: str | None = None
+    required: bool | str = True
+    when: str | None = None
+    choices: tuple[Choice, ...] = ()
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    decimals: int | None = Field(default=None, ge=0, le=6)
+    max_length: int = Field(default=500, gt=0)
+    past_event: bool = False
+    validate_: tuple[Validator, ...] = Field(default=(), alias="validate")
+    patient_note: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> Self:
+        is_choice = self.type in ("choice", "multi_choice")
+        if is_choice and not self.choices:
+            raise ValueError(f"a {self.type} item needs choices")
+        if self.choices and not is_choice:
+            raise ValueError(f"choices are only for choice items, not {self.type}")
+        values = [c.value for c in self.choices]
+        if len(set(values)) != len(values):
+            raise ValueError("choice values must be unique")
+        numeric = (self.unit, self.min, self.max, self.decimals)
+        if self.type != "number" and any(v is not None for v in numeric):
+            raise ValueError("unit, min, max and decimals are only for number items")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        if self.past_event and self.type not in ("date", "datetime"):
+            raise ValueError("past_event is only for date and datetime items")
+        return self
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        """The allowed values of a choice item."""
+        return tuple(c.value for c in self.choices)
+
+
+class Section(Strict):
+    """A titled group of items."""
+
+    id: str = Id
+    title: str | None = None
+    items: tuple[Item, ...] = ()
+
+
+class Rule(Strict):
+    """A condition on the answers that makes a finding."""
+
+    id: str = Id
+    item: str
+    when: str
+    severity: Severity
+    message: str = Field(min_length=10)
+    source: str = Field(min_length=3)
+    confirm: bool = False
+
+
+class ChecklistFile(Strict):
+    """A checklist file as written."""
+
+    id: str = Id
+    version: str
+    title: str
+    procedure_name: str
+    patient_description: str
+    extends: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]*$")
+    sections: tuple[Section, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+
+class PartFile(Strict):
+    """A shared part of checklists."""
+
+    part: str
+    sections: tuple[Section, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where something was written: for messages that point at the right line."""
+
+    file: str
+    line: int | None
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.path}" if self.line else f"{self.file}: {self.path}"
+
+
+@dataclass(frozen=True)
+class CompiledItem:
+    """An item with its expressions compiled."""
+
+    item: Item
+    section: str
+    when: Expression | None
+    required: Expression | bool
+    validators: tuple[tuple[Expression, str], ...]
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with its expressions compiled."""
+
+    rule: Rule
+    when: Expression
+    message: Any  # a jinja2 Template
+    names: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A checklist ready to use: merged with its part, validated, expressions compiled."""
+
+    id: str
+    version: str
+    title: str
+    procedure_name: str
+    patient_description: str
+    sections: tuple[Section, ...]
+    items: tuple[CompiledItem, ...]
+    rules: tuple[CompiledRule, ...]
+    sha256: str
+    files: tuple[str, ...]
+
+    @cached_property
+    def by_id(self) -> dict[str, CompiledItem]:
+        """Items by id."""
+        return {compiled.item.id: compiled for compiled in self.items}
+
+
+def _load_model(data_file: DataFile, model: type[Strict]) -> tuple[Any, Any]:
+    data = data_file.load()
+    try:
+        return model.model_validate(data), data
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, data, data_file.display)) from None
+
+
+def _line(data: Any, *path: str | int) -> int | None:
+    from kyphocheck.yamlio import line_of
+
+    return line_of(data, list(path))
+
+
+def load_checklist(site: Site, checklist_id: str) -> Checklist:
+    """Load, merge and validate the checklist called `checklist_id`."""
+    available = site.list("checklists")
+    data_file = available.get(f"{checklist_id}.yaml")
+    if data_file is None:
+        ids = [name.removesuffix(".yaml") for name in available]
+        raise InputError(f"unknown checklist '{checklist_id}'{suggest(checklist_id, ids)}")
+    checklist, data = _load_model(data_file, ChecklistFile)
+    assert isinstance(checklist, ChecklistFile)
+    if checklist.id != checklist_id:
+        raise InputError(
+            f"{data_file.display}:{_line(data, 'id')}: id: '{checklist.id}' must match "
+            f"the file name '{checklist_id}'"
+        )
+
+    # Merge the part's sections and rules with the checklist's, remembering origins.
+    sections: list[dict[str, Any]] = []
+    origins: dict[tuple[str, str], Origin] = {}
+    rules: list[tuple[Rule, Origin]] = []
+    files = [data_file.display]
+    layers: list[tuple[DataFile, Any, tuple[Section, ...], tuple[Rule, ...]]] = []
+    if checklist.extends:
+        part_file = site.find(f"checklists/parts/{checklist.extends}.yaml")
+        part, part_data = _load_model(part_file, PartFile)
+        assert isinstance(part, PartFile)
+        layers.append((part_file, part_data, part.sections, part.rules))
+        files.append(part_file.display)
+    layers.append((data_file, data, checklist.sections, checklist.rules))
+
+    problems: list[str] = []
+    for layer_file, layer_data, layer_sections, layer_rules in layers:
+        for s_index, section in enumerate(layer_sections):
+            existing = next((s for s in sections if s["id"] == section.id), None)
+            if existing is None:
+                if section.title is None:
+                    line = _line(layer_data, "sections", s_index)
+                    problems.append(
+                        f"{layer_file.display}:{line}: sections[{s_index}].title: a new section "
+                        "needs a title"
+                    )
+                existing = {"id": section.id, "title": section.title, "items": []}
+                sections.append(existing)
+            for i_index, item in enumerate(section.items):
+                path = f"sections[{s_index}].items[{i_index}]"
+                line = _line(layer_data, "sections", s_index, "items", i_index)
+                origins[("item", item.id)] = Origin(layer_file.display, line, path)
+                existing["items"].append(item)
+        for r_index, rule in enumerate(layer_rules):
+            line = _line(layer_data, "rules", r_index)
+            rules.append((rule, Origin(layer_file.display, line, f"rules[{r_index}]")))
+
+    compiled_items, item_problems = _compile_items(sections, origins)
+    problems += item_problems
+    compiled_rules, rule_problems = _compile_rules(rules, [c.item.id for c in compiled_items])
+    problems += rule_problems
+    if problems:
+        raise InputError(problems)
+
+    merged_sections = tuple(
+        Section(id=s["id"], title=s["title"], items=tuple(s["items"])) for s in sections
+    )
+    canonical = json.dumps(
+        {
+            "checklist": checklist.model_dump(mode="json", exclude={"sections", "rules"}),
+            "sections": [s.model_dump(mode="json", by_alias=True) for s in merged_sections],
+            "rules": [r.model_dump(mode="json") for r, _ in rules],
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return Checklist(
+        id=checklist.id,
+        version=checklist.version,
+        title=checklist.title,
+        procedure_name=checklist.procedure_name,
+        patient_description=checklist.patient_description,
+        sections=merged_sections,
+        items=tuple(compiled_items),
+        rules=tuple(compiled_rules),
+        sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        files=tuple(files),
+    )
+
+
+def _compile(source: str, known: list[str] | frozenset[str], what: str) -> Expression:
+    expression = compile_expression(source)
+    check_names(expression, set(known) | CONTEXT_NAMES, what)
+    return expression
+
+
+def _compile_items(
+    sections: list[dict[str, Any]], origins: dict[tuple[str, str], Origin]
+) -> tuple[list[CompiledItem], list[str]]:
+    compiled: list[CompiledItem] = []
+    problems: list[str] = []
+    earlier: list[str] = []
+    for section in sections:
+        for item in section["items"]:
+            origin = origins[("item", item.id)]
+            if item.id in earlier:
+                problems.append(f"{origin}.id: duplicate item id '{item.id}'")
+                continue
+            when = required = None
+            validators = []
+            try:
+                if item.when:
+                    when = _compile(item.when, earlier, "item")
+            except ExpressionError as exc:
+                problems.append(f"{origin}.when: {exc} in when")
+            try:
+                if isinstance(item.required, str):
+                    required = _compile(item.required, earlier, "item")
+            except ExpressionError as exc:
+                problems.append(f"{origin}.required: {exc} in required")
+            for v_index, validator in enumerate(item.validate_):
+                try:
+                    expression = _compile(validator.expr, [*earlier, "value"], "item")
+                    validators.append((expression, validator.message))
+                except ExpressionError as exc:
+                    problems.append(f"{origin}.validate[{v_index}].expr: {exc}")
+            compiled.append(
+                CompiledItem(
+                    item=item,
+                    section=section["id"],
+                    when=when,
+                    required=required if required is not None else bool(item.required),
+                    validators=tuple(validators),
+                )
+            )
+            earlier.append(item.id)
+    return compiled, problems
+
+
+def _compile_rules(
+    rules: list[tuple[Rule, Origin]], item_ids: list[str]
+) -> tuple[list[CompiledRule], list[str]]:
+    from kyphocheck.expressions import sandbox
+
+    compiled: list[CompiledRule] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for rule, origin in rules:
+        if rule.id in seen:
+            problems.append(f"{origin}.id: duplicate rule id '{rule.id}'")
+            continue
+        seen.add(rule.id)
+        if rule.item not in item_ids:
+            problems.append(
+                f"{origin}.item: unknown item '{rule.item}'{suggest(rule.item, item_ids)}"
+            )
+            continue
+        try:
+            when = _compile(rule.when, item_ids, "item")
+        except ExpressionError as exc:
+            problems.append(f"{origin}.when: {exc} in when")
+            continue
+        try:
+            message = sandbox().from_string(rule.message)
+        except Exception as exc:  # noqa: BLE001 - any template error is a problem in the file
+            problems.append(f"{origin}.message: not a valid template: {exc}")
+            continue
+        compiled.append(
+            CompiledRule(rule=rule, when=when, message=message, names=when.names & set(item_ids))
+        )
+    return compiled, problems
+
+
+def list_checklists(site: Site) -> list[tuple[Checklist, DataFile]]:
+    """Every checklist available to the site, loaded, with the file each came from."""
+    found = []
+    for name, data_file in site.list("checklists").items():
+        found.append((load_checklist(site, name.removesuffix(".yaml")), data_file))
+    return found

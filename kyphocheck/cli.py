@@ -1,0 +1,214 @@
+"""The command line. Each command turns options into one call of the core and prints the result.
+
+Heavy modules (pydantic models, Jinja, the engine) are imported inside the commands, so that
+`kyphocheck --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from kyphocheck import __version__
+
+if TYPE_CHECKING:
+    from kyphocheck.record import Clock
+    from kyphocheck.sources import Site
+
+app = typer.Typer(
+    name="kyphocheck",
+    help="Pre-procedure checklist for kyphoplasty and vertebroplasty.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_INTERRUPTED = 130
+EXIT_FINDINGS = 3
+_state = {"debug": bool(os.environ.get("KYPHOCHECK_DEBUG"))}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn kyphocheck's errors into one line each on stderr and their exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kyphocheck.console import error
+        from kyphocheck.errors import KyphocheckError
+
+        try:
+            return command(*args, **kwargs)
+        except KyphocheckError as exc:
+            if _state["debug"]:
+                raise
+            for line in exc.lines():
+                error(line)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            error("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kyphocheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for errors (for bug reports).")
+    ] = False,
+) -> None:
+    """Pre-procedure checklist for kyphoplasty and vertebroplasty (vertebral augmentation)."""
+    _state["debug"] = _state["debug"] or debug
+
+
+SiteOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--site",
+        envvar="KYPHOCHECK_SITE",
+        help="Site folder whose checklists/, templates/ and site.yaml override the defaults.",
+        file_okay=False,
+    ),
+]
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        envvar="KYPHOCHECK_NOW",
+        help="Use this clock (ISO 8601 with offset) for reproducible runs; the record says so.",
+    ),
+]
+
+
+def _clock(now: str | None) -> Clock:
+    from datetime import datetime
+
+    from kyphocheck.errors import UsageError
+    from kyphocheck.record import Clock
+    from kyphocheck.timeparse import parse_now
+
+    if now is None:
+        return Clock(datetime.now().astimezone(), fixed=False)
+    try:
+        return Clock(parse_now(now), fixed=True)
+    except ValueError as exc:
+        raise UsageError(f"--now: {exc}") from None
+
+
+def _site(site: Path | None) -> Site:
+    from kyphocheck.sources import Site
+
+    return Site.open(site)
+
+
+class FailOn(str, Enum):
+    """Severities that make `run` exit with code 3."""
+
+    stop = "stop"
+    notify = "notify"
+
+
+class OutputFormat(str, Enum):
+    """Output formats of listing commands."""
+
+    text = "text"
+    json = "json"
+
+
+@app.command()
+@reports_errors
+def run(
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="Answers file (YAML or JSON) to fill the checklist from."),
+    ] = None,
+    non_interactive: Annotated[
+        bool,
+        typer.Option("--non-interactive", help="Never prompt; fail on missing required answers."),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for record folders (default: site.yaml or ./records)."),
+    ] = None,
+    no_sign: Annotated[
+        bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
+    ] = False,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on", help="Exit 3 when the record holds a finding of this severity or worse."
+        ),
+    ] = None,
+    site: SiteOption = None,
+    now: NowOption = None,
+) -> None:
+    """Go through the checklist for one patient and write the record folder."""
+    from kyphocheck.console import warn
+    from kyphocheck.errors import UsageError
+    from kyphocheck.pipeline import run_to_folder
+    from kyphocheck.report import print_run_result
+
+    if answers is None:
+        raise UsageError(
+            "give --answers FILE (with --non-interactive for scripts); "
+            "interactive prompting is not available in this version"
+        )
+    clock = _clock(now)
+    the_site = _site(site)
+    out_dir = out or Path(the_site.config.output_folder or "records")
+    result = run_to_folder(the_site, answers, out_dir, clock)
+    for message in result.warnings:
+        warn(message)
+    if not no_sign:
+        warn("signing is not available in this version: the record is an UNSIGNED draft")
+    print_run_result(result)
+    if fail_on is not None and result_fails(result.record, fail_on.value):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def result_fails(record: dict[str, Any], fail_on: str) -> bool:
+    """Whether the record holds a finding at or above `fail_on` that is not overridden."""
+    levels = {"stop": {"stop"}, "notify": {"stop", "notify"}}[fail_on]
+    overridden = {o["finding"] for o in record["overrides"]}
+    return any(
+        f["severity"] in levels and f["id"] not in overridden for f in record["findings"]
+    )
+
+
+@app.command()
+@reports_errors
+def checklists(
+    site: SiteOption = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="text (a table) or json.")
+    ] = OutputFormat.text,
+) -> None:
+    """List the available checklists with their versions, hashes and files."""
+    from kyphocheck.checklist import list_checklists
+    from kyphocheck.report import print_checklists
+
+    print_checklists(list_checklists(_site(site)), as_json=output_format is OutputFormat.json)
+
+
+def main() -> None:
+    """Entry point of the `kyphocheck` console script."""
+    app(prog_name="kyphocheck")

@@ -1,0 +1,122 @@
+"""The record's documents: the clinical summary and the patient's take-home sheet.
+
+Each is a Jinja template (site-overridable) rendered from the record; this module prepares
+the values the templates show, so templates stay about wording and layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kyphocheck.checklist import Checklist, Item
+from kyphocheck.render import make_environment, render, template_hashes
+from kyphocheck.sources import Site
+
+SUMMARY_TEMPLATE = "summary.md.j2"
+TAKE_HOME_TEMPLATE = "take-home.md.j2"
+ANESTHESIA_WORDS = {
+    "local": "local anaesthetic",
+    "moderate_sedation": "moderate sedation",
+    "general": "general anaesthesia",
+}
+
+
+@dataclass(frozen=True)
+class Documents:
+    """Rendered Markdown documents by file name, the template hashes, and warnings."""
+
+    files: dict[str, str]
+    templates: dict[str, str]
+    warnings: tuple[str, ...]
+
+
+def format_answer(item: Item, value: Any, zone: ZoneInfo) -> str:
+    """An answer as the summary shows it."""
+    if value is None:
+        return "not answered"
+    if item.type == "yes_no":
+        return "yes" if value else "no"
+    if item.type in ("choice", "multi_choice"):
+        labels = {c.value: c.label for c in item.choices}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, v) for v in values)
+    if item.type == "number":
+        return f"{value:g} {item.unit}" if item.unit else f"{value:g}"
+    if item.type == "datetime":
+        return datetime.fromisoformat(value).astimezone(zone).strftime("%a %d %b %Y %H:%M")
+    if item.type == "date":
+        return date.fromisoformat(value).strftime("%a %d %b %Y")
+    if item.type == "medications":
+        return f"{len(value)} listed" if value else "none"
+    if item.type == "allergies":
+        return f"{len(value)} listed" if value else "none known"
+    return str(value)
+
+
+def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -> dict[str, Any]:
+    """What the templates see: the record, the checklist's wording, the site, by section."""
+    zone = ZoneInfo(record["procedure"]["timezone"])
+    answers = record["answers"]
+    sections = []
+    for section in checklist.sections:
+        rows = [
+            {
+                "id": item.id,
+                "prompt": item.prompt,
+                "answer": format_answer(item, answers.get(item.id), zone),
+                "answered": item.id in answers,
+            }
+            for item in section.items
+        ]
+        sections.append({"id": section.id, "title": section.title, "rows": rows})
+    notes_for_patient = [
+        item.patient_note
+        for section in checklist.sections
+        for item in section.items
+        if item.patient_note and item.id in answers
+    ]
+    by_severity = {
+        severity: [f for f in record["findings"] if f["severity"] == severity]
+        for severity in ("stop", "notify", "info")
+    }
+    return {
+        "record": record,
+        "checklist": {
+            "title": checklist.title,
+            "procedure_name": checklist.procedure_name,
+            "patient_description": checklist.patient_description,
+        },
+        "sections": sections,
+        "findings_by_severity": by_severity,
+        "overridden": {o["finding"]: o for o in record["overrides"]},
+        "anesthesia_words": ANESTHESIA_WORDS[record["procedure"]["anesthesia"]],
+        "patient_notes": notes_for_patient,
+        "site": {"name": site.config.name, "clinic_phone": site.config.clinic_phone},
+        "signed": record["signature"] is not None,
+    }
+
+
+def render_documents(record: dict[str, Any], checklist: Checklist, site: Site) -> Documents:
+    """Render the summary and the take-home sheet (in the patient's language if there is one)."""
+    zone = ZoneInfo(record["procedure"]["timezone"])
+    env = make_environment(site.template_dirs, zone)
+    context = document_context(record, checklist, site)
+    warnings = []
+    language = record["patient"]["language"]
+    take_home = TAKE_HOME_TEMPLATE
+    if language != "en":
+        localised = f"take-home.{language}.md.j2"
+        if any((folder / localised).is_file() for folder in site.template_dirs):
+            take_home = localised
+        else:
+            warnings.append(
+                f"no take-home template for language '{language}'; the sheet is in English"
+            )
+    files = {
+        "summary.md": render(env, SUMMARY_TEMPLATE, context),
+        "take-home.md": render(env, take_home, context),
+    }
+    return Documents(files=files, templates=template_hashes(env), warnings=tuple(warnings))

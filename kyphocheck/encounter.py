@@ -1,0 +1,126 @@
+"""One patient's encounter: who, which procedure, when, and the answers given.
+
+These are the engine's inputs, already validated and typed: times are timezone-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from kyphocheck.timeparse import age_in_years
+
+Sex = Literal["female", "male", "other", "unknown"]
+Anesthesia = Literal["local", "moderate_sedation", "general"]
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The patient, as the answers file gives them."""
+
+    name: str
+    mrn: str
+    dob: date
+    sex: Sex
+    weight_kg: float
+    language: str = "en"
+    large_print: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the record and for expressions."""
+        return {
+            "name": self.name,
+            "mrn": self.mrn,
+            "dob": self.dob.isoformat(),
+            "sex": self.sex,
+            "weight_kg": self.weight_kg,
+            "language": self.language,
+            "large_print": self.large_print,
+        }
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """The planned procedure."""
+
+    scheduled: datetime
+    zone: ZoneInfo
+    levels: tuple[str, ...]
+    proceduralist: str
+    anesthesia: Anesthesia
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the record and for expressions."""
+        return {
+            "scheduled": self.scheduled.isoformat(),
+            "timezone": self.zone.key,
+            "levels": list(self.levels),
+            "proceduralist": self.proceduralist,
+            "anesthesia": self.anesthesia,
+        }
+
+
+@dataclass(frozen=True)
+class Medication:
+    """A medicine the patient takes."""
+
+    name: str
+    last_dose: datetime | None = None
+    dose: str | None = None
+    prescriber_approved: bool | None = None
+    regimen: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the record."""
+        return {
+            "name": self.name,
+            "last_dose": self.last_dose.isoformat() if self.last_dose else None,
+            "dose": self.dose,
+            "prescriber_approved": self.prescriber_approved,
+            "regimen": self.regimen,
+        }
+
+
+@dataclass(frozen=True)
+class Allergy:
+    """An allergy: the substance, the reaction, and optionally its category."""
+
+    substance: str
+    reaction: str
+    category: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the record."""
+        return {"substance": self.substance, "reaction": self.reaction, "category": self.category}
+
+
+@dataclass(frozen=True)
+class Override:
+    """The proceduralist's decision to go ahead despite a stop finding."""
+
+    finding: str
+    by: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the record."""
+        return {"finding": self.finding, "by": self.by, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Encounter:
+    """Everything the engine needs about one patient's procedure."""
+
+    checklist: str
+    patient: Patient
+    procedure: Procedure
+    answers: dict[str, Any]
+    overrides: tuple[Override, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def age_years(self) -> int:
+        """Age on the day of the procedure."""
+        return age_in_years(self.patient.dob, self.procedure.scheduled.date())

@@ -1,0 +1,89 @@
+"""One encounter from answers to a record folder: the core the commands call.
+
+checklist + protocol + answers -> assess (pure) -> record -> render -> folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kyphocheck.answers import build_encounter, read_answers_file
+from kyphocheck.assess import Assessment, assess
+from kyphocheck.checklist import Checklist, load_checklist
+from kyphocheck.documents import render_documents
+from kyphocheck.encounter import Encounter
+from kyphocheck.protocol import PROTOCOL_FILES, Protocol, load_protocol
+from kyphocheck.record import Clock, build_record, canonical_json, check_overrides, seal_id
+from kyphocheck.recordfolder import folder_name, write_record_folder
+from kyphocheck.sources import Site
+
+
+def load_site_protocol(site: Site) -> Protocol:
+    """The protocol of the site (its files over the defaults)."""
+    return load_protocol({name: site.find(f"checklists/protocol/{name}") for name in PROTOCOL_FILES})
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An encounter read and checked, with the checklist and protocol it was checked against."""
+
+    checklist: Checklist
+    protocol: Protocol
+    encounter: Encounter
+
+
+def prepare(site: Site, answers_path: Path, clock: Clock) -> Prepared:
+    """Read an answers file and check it against its checklist and the protocol."""
+    parsed, data = read_answers_file(answers_path)
+    protocol = load_site_protocol(site)
+    checklist = load_checklist(site, parsed.checklist)
+    encounter = build_encounter(
+        parsed, data, str(answers_path), checklist, protocol, clock.now, site.config.timezone
+    )
+    return Prepared(checklist, protocol, encounter)
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What a run produced."""
+
+    folder: Path
+    record: dict[str, Any]
+    assessment: Assessment
+    warnings: tuple[str, ...]
+
+
+def make_record_files(
+    site: Site, prepared: Prepared, clock: Clock
+) -> tuple[dict[str, Any], dict[str, bytes], Assessment, tuple[str, ...]]:
+    """Assess, build the record and render its documents; nothing is written."""
+    assessment = assess(prepared.checklist, prepared.protocol, prepared.encounter, clock.now)
+    check_overrides(prepared.encounter, assessment)
+    record = seal_id(
+        build_record(
+            prepared.checklist,
+            prepared.protocol,
+            prepared.encounter,
+            assessment,
+            clock,
+            site.config.name,
+        )
+    )
+    documents = render_documents(record, prepared.checklist, site)
+    record = {**record, "templates": documents.templates}
+    files = {"record.json": canonical_json(record)}
+    files.update({name: text.encode() for name, text in documents.files.items()})
+    return record, files, assessment, documents.warnings
+
+
+def run_to_folder(site: Site, answers_path: Path, out: Path, clock: Clock) -> RecordResult:
+    """The whole scripted run: read, assess, render, write the record folder."""
+    prepared = prepare(site, answers_path, clock)
+    record, files, assessment, warnings = make_record_files(site, prepared, clock)
+    name = folder_name(
+        prepared.encounter.procedure.scheduled, prepared.checklist.id, prepared.encounter.patient.mrn
+    )
+    folder = write_record_folder(out, name, files)
+    return RecordResult(folder, record, assessment, warnings + prepared.encounter.notes)

@@ -1,0 +1,428 @@
+"""The protocol: drug holds, fasting, thresholds, allergies and antibiotics, read from YAML.
+
+Every number and every source lives in the data files; this module only gives them a shape
+and refuses files that do not fit it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from typing import Any, Literal, Self
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from kyphocheck.errors import InputError
+from kyphocheck.expressions import Expression, ExpressionError, compile_expression
+from kyphocheck.models import Duration, Severity, Sourced, Strict, validation_problems
+from kyphocheck.sources import DataFile
+
+PROTOCOL_FILES = (
+    "protocol.yaml",
+    "drugs.yaml",
+    "fasting.yaml",
+    "thresholds.yaml",
+    "allergies.yaml",
+    "antibiotics.yaml",
+)
+Anesthesia = Literal["local", "moderate_sedation", "general"]
+
+# Names the drug `when` expressions may read.
+DRUG_EXPRESSION_NAMES = frozenset({"computed", "patient", "procedure", "age_years"})
+
+
+def normalise_name(name: str) -> str:
+    """Case- and space-insensitive form of a medicine or substance name."""
+    return " ".join(name.casefold().split())
+
+
+class ProtocolInfo(Strict):
+    """protocol.yaml: the protocol's name and version."""
+
+    name: str
+    version: str
+    procedure_risk: dict[str, str] = {}
+
+
+class DrugClass(Strict):
+    """Defaults shared by a class of drugs."""
+
+    label: str
+    severity: Severity
+    prescriber_approval: bool = False
+
+
+class DrugVariant(Strict):
+    """One way a drug is taken (dose, route, indication) with its own hold."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    when: str | None = None
+    brands: tuple[str, ...] = ()
+    default: bool = False
+    hold: Duration | None = None
+    restart: Duration | None = None
+    severity: Severity | None = None
+    taking_severity: Severity | None = None
+    advice: str | None = None
+    source: str | None = None
+    confirm: bool | None = None
+
+    @field_validator("when")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                expression = compile_expression(value)
+            except ExpressionError as exc:
+                raise ValueError(str(exc)) from None
+            unknown = expression.names - DRUG_EXPRESSION_NAMES
+            if unknown:
+                raise ValueError(f"unknown name '{sorted(unknown)[0]}' in when")
+        return value
+
+
+class Drug(Sourced):
+    """A row of the drug table. Row fields are the defaults of its variants."""
+
+    generic: str = Field(min_length=2)
+    brands: tuple[str, ...] = ()
+    drug_class: str = Field(alias="class")
+    hold: Duration | None = None
+    restart: Duration | None = None
+    severity: Severity | None = None
+    taking_severity: Severity | None = None
+    advice: str | None = None
+    variants: tuple[DrugVariant, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_default(self) -> Self:
+        if self.variants:
+            ids = [v.id for v in self.variants]
+            if len(set(ids)) != len(ids):
+                raise ValueError("variant ids must be unique")
+            if sum(v.default for v in self.variants) != 1:
+                raise ValueError("exactly one variant must be the default")
+        return self
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The generic name and every brand name."""
+        return (self.generic, *self.brands)
+
+    @cached_property
+    def compiled_when(self) -> dict[str, Expression]:
+        """The variants' `when` expressions, compiled once."""
+        return {v.id: compile_expression(v.when) for v in self.variants if v.when}
+
+
+class DrugPolicy(Strict):
+    """Severities for what the drug table cannot say row by row."""
+
+    unknown_medicine: Severity
+    last_dose_unknown: Severity
+    not_prescriber_approved: Severity
+    source_prescriber_approval: str
+
+
+class DrugTable(Strict):
+    """drugs.yaml."""
+
+    asra: str | None = None
+    policy: DrugPolicy
+    classes: dict[str, DrugClass]
+    drugs: tuple[Drug, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        seen: dict[str, str] = {}
+        for drug in self.drugs:
+            if drug.drug_class not in self.classes:
+                raise ValueError(f"{drug.generic}: unknown class '{drug.drug_class}'")
+            for name in drug.names:
+                key = normalise_name(name)
+                if key in seen and seen[key] != drug.generic:
+                    raise ValueError(f"the name '{name}' is given to {seen[key]} and {drug.generic}")
+                seen[key] = drug.generic
+        return self
+
+    @cached_property
+    def by_name(self) -> dict[str, Drug]:
+        """Every generic and brand name, normalised, to its row."""
+        return {normalise_name(name): drug for drug in self.drugs for name in drug.names}
+
+    def find(self, name: str) -> Drug | None:
+        """The row for a medicine name, generic or brand, in any case.
+
+        A name with a dose after it ("Eliquis 5 mg") matches by its longest known beginning.
+        """
+        key = normalise_name(name)
+        if key in self.by_name:
+            return self.by_name[key]
+        words = key.split(" ")
+        for length in range(len(words) - 1, 0, -1):
+            drug = self.by_name.get(" ".join(words[:length]))
+            if drug is not None:
+                return drug
+        return None
+
+
+class FastingInterval(Sourced):
+    """One fasting interval, counted back from the scheduled start."""
+
+    hours: float = Field(ge=0)
+
+
+class FastingRules(Strict):
+    """fasting.yaml."""
+
+    severity: Severity
+    applies_to_anesthesia: tuple[Anesthesia, ...]
+    intervals: dict[Literal["light_meal", "fatty_meal", "clear_liquid"], FastingInterval]
+    take_home: dict[Literal["stop_food", "stop_clear_liquids"], str]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        for needed in ("light_meal", "fatty_meal", "clear_liquid"):
+            if needed not in self.intervals:
+                raise ValueError(f"intervals.{needed} is missing")
+        for key, interval in self.take_home.items():
+            if interval not in self.intervals:
+                raise ValueError(f"take_home.{key}: unknown interval '{interval}'")
+        return self
+
+
+class Threshold(Sourced):
+    """A numeric limit on an answer."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    item: str
+    comparison: Literal["above", "at_least", "below", "at_most"]
+    limit: float
+    severity: Severity
+    action: str
+
+    def fires(self, value: float) -> bool:
+        """Whether `value` is past the limit."""
+        return {
+            "above": value > self.limit,
+            "at_least": value >= self.limit,
+            "below": value < self.limit,
+            "at_most": value <= self.limit,
+        }[self.comparison]
+
+
+class LabAge(Sourced):
+    """How old lab results may be."""
+
+    item: str
+    max_days: int = Field(ge=0)
+    severity: Severity
+
+
+class CockcroftGault(Sourced):
+    """The coefficients of the Cockcroft-Gault creatinine clearance."""
+
+    age_from: float
+    divisor: float
+    female_factor: float
+
+
+class Thresholds(Strict):
+    """thresholds.yaml."""
+
+    thresholds: tuple[Threshold, ...]
+    lab_age: LabAge
+    cockcroft_gault: CockcroftGault
+
+
+class AllergyCategory(Sourced):
+    """A kind of allergy that the protocol acts on."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    match: tuple[str, ...] = Field(min_length=1)
+    severity: Severity
+    action: str
+    premedication: bool = False
+    alternative_antibiotic: bool = False
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Whole-word match of any of the category's words."""
+        words = sorted((re.escape(normalise_name(w)) for w in self.match), key=len, reverse=True)
+        return re.compile(r"(?<![\w-])(?:" + "|".join(words) + r")(?![\w-])")
+
+
+class PremedicationDose(Strict):
+    """One drug of a premedication regimen, given at hours before the start."""
+
+    drug: str
+    dose: str
+    route: str
+    hours_before: tuple[float, ...] = Field(min_length=1)
+
+
+class PremedicationRegimen(Sourced):
+    """A contrast premedication regimen."""
+
+    id: str
+    label: str
+    doses: tuple[PremedicationDose, ...] = Field(min_length=1)
+
+    @property
+    def first_hours_before(self) -> float:
+        """How long before the start the first dose is due."""
+        return max(h for dose in self.doses for h in dose.hours_before)
+
+
+class Premedication(Strict):
+    """Contrast premedication regimens in order of preference."""
+
+    regimens: tuple[PremedicationRegimen, ...] = Field(min_length=1)
+    too_late_action: str
+    too_late_source: str
+
+
+class AllergyRules(Strict):
+    """allergies.yaml."""
+
+    categories: tuple[AllergyCategory, ...]
+    premedication: Premedication
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        ids = [c.id for c in self.categories]
+        if len(set(ids)) != len(ids):
+            raise ValueError("category ids must be unique")
+        return self
+
+    def category(self, category_id: str) -> AllergyCategory | None:
+        """The category with this id."""
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def classify(self, substance: str) -> AllergyCategory | None:
+        """The first category whose words appear in `substance`."""
+        text = normalise_name(substance)
+        return next((c for c in self.categories if c.pattern.search(text)), None)
+
+
+class WeightDose(Strict):
+    """A dose, for weights at or above `min_weight_kg`."""
+
+    dose: str
+    min_weight_kg: float = 0
+
+
+class StandardAntibiotic(Sourced):
+    """The usual prophylaxis, dosed by weight."""
+
+    drug: str
+    route: str
+    doses: tuple[WeightDose, ...] = Field(min_length=1)
+    timing: str
+
+    def dose_for(self, weight_kg: float) -> str:
+        """The dose for this weight: the band with the highest minimum it reaches."""
+        bands = [d for d in self.doses if weight_kg >= d.min_weight_kg]
+        return max(bands, key=lambda d: d.min_weight_kg).dose if bands else self.doses[0].dose
+
+
+class AlternativeAntibiotic(Sourced):
+    """An antibiotic for a beta-lactam allergy: a fixed dose or mg per kg."""
+
+    drug: str
+    route: str
+    dose: str | None = None
+    mg_per_kg: float | None = None
+    timing: str
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> Self:
+        if (self.dose is None) == (self.mg_per_kg is None):
+            raise ValueError("give exactly one of dose or mg_per_kg")
+        return self
+
+    def dose_for(self, weight_kg: float) -> str:
+        """The dose for this weight."""
+        if self.dose is not None:
+            return self.dose
+        assert self.mg_per_kg is not None
+        return f"{round(self.mg_per_kg * weight_kg):g} mg ({self.mg_per_kg:g} mg/kg)"
+
+
+class AntibioticRules(Strict):
+    """antibiotics.yaml."""
+
+    standard: StandardAntibiotic
+    beta_lactam_allergy: tuple[AlternativeAntibiotic, ...] = Field(min_length=1)
+
+
+class Protocol(Strict):
+    """The whole protocol a checklist is assessed against."""
+
+    info: ProtocolInfo
+    drugs: DrugTable
+    fasting: FastingRules
+    thresholds: Thresholds
+    allergies: AllergyRules
+    antibiotics: AntibioticRules
+    sha256: str
+    files: dict[str, str]
+
+    def unconfirmed(self) -> Iterator[str]:
+        """Rows that a site still has to confirm, as "file: what"."""
+        for drug in self.drugs.drugs:
+            if drug.confirm or any(v.confirm for v in drug.variants):
+                yield f"drugs.yaml: {drug.generic}"
+        for category in self.allergies.categories:
+            if category.confirm:
+                yield f"allergies.yaml: {category.id}"
+        for antibiotic in self.antibiotics.beta_lactam_allergy:
+            if antibiotic.confirm:
+                yield f"antibiotics.yaml: {antibiotic.drug}"
+
+    def as_context(self) -> dict[str, Any]:
+        """The protocol as plain data for expressions and templates."""
+        return {
+            "name": self.info.name,
+            "version": self.info.version,
+            "fasting": self.fasting.model_dump(mode="json"),
+            "thresholds": self.thresholds.model_dump(mode="json"),
+        }
+
+
+_PARTS: dict[str, tuple[str, Callable[..., Strict]]] = {
+    "protocol.yaml": ("info", ProtocolInfo.model_validate),
+    "drugs.yaml": ("drugs", DrugTable.model_validate),
+    "fasting.yaml": ("fasting", FastingRules.model_validate),
+    "thresholds.yaml": ("thresholds", Thresholds.model_validate),
+    "allergies.yaml": ("allergies", AllergyRules.model_validate),
+    "antibiotics.yaml": ("antibiotics", AntibioticRules.model_validate),
+}
+
+
+def load_protocol(files: dict[str, DataFile]) -> Protocol:
+    """Build the protocol from its data files (already resolved against the site folder)."""
+    parts: dict[str, Any] = {}
+    problems: list[str] = []
+    digest = hashlib.sha256()
+    for name in PROTOCOL_FILES:
+        data_file = files[name]
+        data = data_file.load()
+        digest.update(name.encode() + b"\0" + json.dumps(data, sort_keys=True).encode() + b"\0")
+        key, validate = _PARTS[name]
+        try:
+            parts[key] = validate(data)
+        except ValidationError as exc:
+            problems.extend(validation_problems(exc, data, data_file.display))
+    if problems:
+        raise InputError(problems)
+    return Protocol(
+        **parts,
+        sha256=digest.hexdigest(),
+        files={name: files[name].display for name in PROTOCOL_FILES},
+    )

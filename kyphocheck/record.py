@@ -1,0 +1,120 @@
+"""The canonical record: everything an auditor needs to trust an encounter later.
+
+`record.json` is the source of truth; the Markdown documents are rendered from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from kyphocheck import __version__
+from kyphocheck.assess import Assessment
+from kyphocheck.checklist import Checklist
+from kyphocheck.encounter import Allergy, Encounter, Medication
+from kyphocheck.errors import InputError
+from kyphocheck.expressions import suggest
+from kyphocheck.models import Severity
+from kyphocheck.protocol import Protocol
+
+SCHEMA = "kyphocheck.record/1"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Medication | Allergy):
+        return value.as_dict()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def check_overrides(encounter: Encounter, assessment: Assessment) -> None:
+    """Every override must name a stop finding of this assessment."""
+    stops = {f.id for f in assessment.findings if f.severity is Severity.STOP}
+    everything = {f.id for f in assessment.findings}
+    problems = []
+    for index, override in enumerate(encounter.overrides):
+        if override.finding not in everything:
+            problems.append(
+                f"overrides[{index}].finding: no finding '{override.finding}' in this record"
+                + suggest(override.finding, everything)
+            )
+        elif override.finding not in stops:
+            problems.append(
+                f"overrides[{index}].finding: '{override.finding}' is not a stop finding; "
+                "only stop findings are overridden"
+            )
+    if problems:
+        raise InputError(problems)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The time the record is made, and whether it was fixed by --now."""
+
+    now: datetime
+    fixed: bool
+
+
+def build_record(
+    checklist: Checklist,
+    protocol: Protocol,
+    encounter: Encounter,
+    assessment: Assessment,
+    clock: Clock,
+    site_name: str,
+) -> dict[str, Any]:
+    """The record as plain JSON-ready data (without template hashes and signature yet)."""
+    overridden = {o.finding for o in encounter.overrides}
+    cleared = not any(
+        f.severity is Severity.STOP and f.id not in overridden for f in assessment.findings
+    )
+    return {
+        "schema": SCHEMA,
+        "record_id": None,
+        "created_at": clock.now.isoformat(),
+        "clock": "fixed" if clock.fixed else "system",
+        "site": {"name": site_name},
+        "checklist": {
+            "id": checklist.id,
+            "version": checklist.version,
+            "sha256": checklist.sha256,
+            "title": checklist.title,
+        },
+        "protocol": {
+            "name": protocol.info.name,
+            "version": protocol.info.version,
+            "sha256": protocol.sha256,
+        },
+        "patient": encounter.patient.as_dict(),
+        "procedure": encounter.procedure.as_dict(),
+        "answers": {key: _plain(value) for key, value in encounter.answers.items()},
+        "notes": list(encounter.notes),
+        "computed": assessment.computed,
+        "findings": [f.as_dict() for f in assessment.findings],
+        "overrides": [o.as_dict() for o in encounter.overrides],
+        "cleared": cleared,
+        "templates": {},
+        "signature": None,
+        "tool": {"name": "kyphocheck", "version": __version__},
+    }
+
+
+def canonical_json(record: dict[str, Any]) -> bytes:
+    """The record's bytes: sorted keys, UTF-8, a final newline; the same data, the same bytes."""
+    return (json.dumps(record, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def seal_id(record: dict[str, Any]) -> dict[str, Any]:
+    """Give the record an id derived from its content, so identical input gives the same id.
+
+    The id covers everything but itself, the template hashes and the signature, which are
+    added after the documents that print the id are rendered.
+    """
+    content = canonical_json({**record, "record_id": None, "templates": {}, "signature": None})
+    return {**record, "record_id": hashlib.sha256(content).hexdigest()[:16]}

@@ -1,0 +1,130 @@
+"""Rendering documents from Jinja templates in a sandbox.
+
+Templates are a site's code-free data: they run in an immutable sandbox with StrictUndefined.
+A patient's text is data, never template code or Markdown: every value a template prints is
+escaped for Markdown unless it was produced as markup by kyphocheck itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from kyphocheck.errors import InputError
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
+# Only what would start a block at the beginning of a line: "1. ", "- ", "+ ", "=".
+_MD_LINE_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)|^([-+=])(?=[\s=]|$)")
+
+
+class Markdown(str):
+    """Text that is already Markdown made by kyphocheck: printed as it is."""
+
+    __slots__ = ()
+
+
+def escape_markdown(value: object) -> str:
+    """Make any text print literally in Markdown (and in the HTML made from it).
+
+    Line breaks become spaces so a value can never start a heading, list or table row.
+    """
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text
+    )
+
+
+def _finalize(value: object) -> object:
+    if isinstance(value, Markdown):
+        return value
+    if value is None:
+        return ""
+    return escape_markdown(value)
+
+
+class RecordingLoader(FileSystemLoader):
+    """A loader that remembers the SHA-256 of every template it reads, for the record."""
+
+    def __init__(self, search_path: list[Path]) -> None:
+        super().__init__([str(p) for p in search_path])
+        self.hashes: dict[str, str] = {}
+
+    def get_source(
+        self, environment: Any, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        """Load as FileSystemLoader does, and record the source's hash."""
+        source, filename, uptodate = super().get_source(environment, template)
+        self.hashes[template] = hashlib.sha256(source.encode()).hexdigest()
+        return source, filename, uptodate
+
+
+def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(zone)
+
+
+def _clock_time(moment: datetime) -> str:
+    return moment.strftime("%I:%M %p").lstrip("0")
+
+
+def make_environment(template_dirs: list[Path], zone: ZoneInfo) -> ImmutableSandboxedEnvironment:
+    """The sandboxed environment that renders kyphocheck's documents."""
+    env = ImmutableSandboxedEnvironment(
+        loader=RecordingLoader(template_dirs),
+        undefined=StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        # Clinical times: "Tue 01 Dec 2026 08:30".
+        when=lambda v: _moment(v, zone).strftime("%a %d %b %Y %H:%M"),
+        # Patient times: "Tuesday, December 1" and "8:30 AM".
+        day=lambda v: _moment(v, zone).strftime("%A, %B ") + str(_moment(v, zone).day),
+        clock=lambda v: _clock_time(_moment(v, zone)),
+        markdown=escape_markdown,
+    )
+    return env
+
+
+def template_hashes(env: ImmutableSandboxedEnvironment) -> dict[str, str]:
+    """SHA-256 of every template read so far."""
+    loader = env.loader
+    assert isinstance(loader, RecordingLoader)
+    return dict(sorted(loader.hashes.items()))
+
+
+def render(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+    """Render one template; any template error is bad input naming the template."""
+    try:
+        return env.get_template(name).render(context)
+    except TemplateNotFound as exc:
+        raise InputError(f"templates/{name}: template not found ({exc.name})") from None
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None) or _template_line(exc)
+        where = f"templates/{name}" + (f":{line}" if line else "")
+        raise InputError(f"{where}: {exc.message or exc}") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        # A template that does something impossible with the data is a broken template.
+        line = _template_line(exc)
+        where = f"templates/{name}" + (f":{line}" if line else "")
+        raise InputError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line Jinja's rewritten traceback points at, if any."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    return frames[-1].lineno if frames else None

@@ -1,0 +1,68 @@
+"""How command results look on the terminal (rich), readable without colour."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from kyphocheck.console import out
+
+if TYPE_CHECKING:
+    from kyphocheck.checklist import Checklist
+    from kyphocheck.pipeline import RecordResult
+    from kyphocheck.sources import DataFile
+
+SEVERITY_STYLE = {"stop": "bold red", "notify": "bold yellow", "info": "cyan"}
+
+
+def print_run_result(result: RecordResult) -> None:
+    """The findings of a run and where its record is."""
+    from rich.table import Table
+    from rich.text import Text
+
+    record = result.record
+    console = out()
+    status = "CLEARED" if record["cleared"] else "NOT CLEARED"
+    console.print(
+        Text(f"{status}: ", style="bold green" if record["cleared"] else "bold red")
+        + Text(f"{record['checklist']['id']} for MRN {record['patient']['mrn']}")
+    )
+    if record["findings"]:
+        overridden = {o["finding"] for o in record["overrides"]}
+        table = Table("severity", "item", "finding", show_lines=False, expand=False)
+        for finding in record["findings"]:
+            label = finding["severity"].upper()
+            if finding["id"] in overridden:
+                label += " (overridden)"
+            table.add_row(
+                Text(label, style=SEVERITY_STYLE[finding["severity"]]),
+                Text(finding["item"]),
+                Text(finding["message"]),
+            )
+        console.print(table)
+    else:
+        console.print("No findings.")
+    console.print(Text("Record written: ") + Text(str(result.folder), style="bold"))
+
+
+def print_checklists(found: list[tuple[Checklist, DataFile]], *, as_json: bool) -> None:
+    """The checklist listing."""
+    rows: list[dict[str, Any]] = [
+        {
+            "id": checklist.id,
+            "version": checklist.version,
+            "title": checklist.title,
+            "sha256": checklist.sha256,
+            "file": data_file.display,
+        }
+        for checklist, data_file in found
+    ]
+    if as_json:
+        out().print_json(json.dumps(rows))
+        return
+    from rich.table import Table
+
+    table = Table("id", "version", "sha256", "file", "title")
+    for row in rows:
+        table.add_row(row["id"], row["version"], row["sha256"][:12], row["file"], row["title"])
+    out().print(table)

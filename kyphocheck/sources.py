@@ -1,0 +1,128 @@
+"""Where data files come from: the defaults shipped with kyphocheck, overridden by a site folder.
+
+A site folder (`--site DIR` or KYPHOCHECK_SITE) holds its own `checklists/` and `templates/`;
+any file there replaces the default file of the same relative path, file by file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+
+from kyphocheck.errors import InputError, UsageError
+from kyphocheck.models import Strict, validation_problems
+from kyphocheck.yamlio import load_data_file
+
+SITE_ENV = "KYPHOCHECK_SITE"
+
+
+def defaults_root() -> Path:
+    """The folder holding the default `checklists/`, `templates/` and `examples/`.
+
+    A wheel carries them inside the package (`_defaults`); a source checkout or editable
+    install finds them at the top of the source tree.
+    """
+    package = Path(__file__).resolve().parent
+    packaged = package / "_defaults"
+    return packaged if packaged.is_dir() else package.parent
+
+
+class SiteConfig(Strict):
+    """site.yaml: what a site sets for itself."""
+
+    name: str = "kyphocheck"
+    timezone: str | None = None
+    clinic_phone: str | None = None
+    output_folder: str | None = None
+    trust_anchors: tuple[str, ...] = ()
+    max_reading_grade: float = Field(default=8, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_timezone(value)
+        return value
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    """The zone for an IANA name; a ValueError names a zone that does not exist."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}' (use an IANA name like America/Chicago)")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A resolved data file and the name to show for it in messages."""
+
+    path: Path
+    display: str
+
+    def load(self) -> Any:
+        """The file's parsed data, with line numbers."""
+        return load_data_file(self.path, self.display)
+
+
+@dataclass(frozen=True)
+class Site:
+    """The defaults, and optionally a site folder that overrides them."""
+
+    root: Path | None = None
+    defaults: Path = field(default_factory=defaults_root)
+
+    @classmethod
+    def open(cls, site: Path | None) -> Site:
+        """The site named by an option, or by KYPHOCHECK_SITE, or none."""
+        if site is None and os.environ.get(SITE_ENV):
+            site = Path(os.environ[SITE_ENV])
+        if site is not None and not site.is_dir():
+            raise UsageError(f"site folder {site} does not exist")
+        return cls(root=site)
+
+    @property
+    def search_path(self) -> list[Path]:
+        """Folders to look in, the site first."""
+        return [p for p in (self.root, self.defaults) if p is not None]
+
+    def find(self, relative: str) -> DataFile:
+        """The file at `relative` (e.g. "checklists/kyphoplasty.yaml"), site first."""
+        for base in self.search_path:
+            candidate = base / relative
+            if candidate.is_file():
+                shown = relative if base == self.defaults else str(candidate)
+                return DataFile(candidate, shown)
+        raise InputError(f"{relative}: file not found in the site folder or the defaults")
+
+    def list(self, folder: str, pattern: str = "*.yaml") -> dict[str, DataFile]:
+        """Files directly in `folder`, by name, the site's replacing the defaults'."""
+        found: dict[str, DataFile] = {}
+        for base in reversed(self.search_path):
+            for path in sorted((base / folder).glob(pattern)):
+                shown = f"{folder}/{path.name}" if base == self.defaults else str(path)
+                found[path.name] = DataFile(path, shown)
+        return dict(sorted(found.items()))
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Template folders, the site's first."""
+        return [base / "templates" for base in self.search_path if (base / "templates").is_dir()]
+
+    @cached_property
+    def config(self) -> SiteConfig:
+        """site.yaml of the site folder, or the defaults when there is none."""
+        if self.root is None or not (self.root / "site.yaml").is_file():
+            return SiteConfig()
+        path = self.root / "site.yaml"
+        data = load_data_file(path) or {}
+        try:
+            return SiteConfig.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(validation_problems(exc, data, str(path))) from None

@@ -1,0 +1,86 @@
+"""Dates and times as people write them in answers files, made timezone-aware.
+
+A time without an offset is a wall-clock time in the procedure's zone. Wall-clock times that do
+not exist (the spring-forward gap) or happen twice (the fall-back hour) are refused rather
+than guessed: in a medication hold an hour can matter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+_HAS_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(text: object) -> date:
+    """A calendar date written YYYY-MM-DD."""
+    if not isinstance(text, str) or not _DATE.match(text.strip()):
+        raise ValueError(f"'{text}' is not a date; write YYYY-MM-DD, e.g. 1951-04-12")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real date") from None
+
+
+def localize(naive: datetime, zone: ZoneInfo) -> datetime:
+    """Attach `zone` to a wall-clock time, refusing times that DST skips or repeats."""
+    aware = naive.replace(tzinfo=zone, fold=0)
+    round_trip = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != naive:
+        raise ValueError(
+            f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks go forward)"
+        )
+    if aware.utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset():
+        offset = _format_offset(aware.utcoffset())
+        raise ValueError(
+            f"{naive:%Y-%m-%d %H:%M} happens twice in {zone.key} (the clocks go back); "
+            f"add the UTC offset, e.g. {naive:%Y-%m-%dT%H:%M}{offset}"
+        )
+    return aware
+
+
+def _format_offset(offset: timedelta | None) -> str:
+    minutes = int((offset or timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def parse_datetime(text: object, zone: ZoneInfo) -> datetime:
+    """An ISO 8601 date and time (seconds and offset optional), as an aware datetime."""
+    if not isinstance(text, str) or not _HAS_TIME.match(text.strip()):
+        raise ValueError(
+            f"'{text}' is not a date and time; write YYYY-MM-DDTHH:MM, e.g. 2026-11-30T22:00"
+        )
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real date and time") from None
+    if value.tzinfo is None:
+        return localize(value, zone)
+    return value
+
+
+def parse_now(text: str) -> datetime:
+    """The --now / KYPHOCHECK_NOW clock: ISO 8601 with an offset, required."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not an ISO 8601 timestamp; e.g. 2026-12-01T07:45-06:00"
+        ) from None
+    if value.tzinfo is None:
+        raise ValueError(f"'{text}' needs a UTC offset, e.g. 2026-12-01T07:45-06:00")
+    return value
+
+
+def age_in_years(born: date, on: date) -> int:
+    """Whole years of age on a given day."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def format_local(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment as a nurse reads it in the site's zone: "Fri 27 Nov 2026 08:30"."""
+    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
