@@ -1,0 +1,102 @@
+"""Allergies: contrast premedication times, cement, latex, shellfish, beta-lactams."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import CHICAGO, Builder, by_id
+
+PRE_OP_VISIT = datetime(2026, 11, 24, 10, 0, tzinfo=CHICAGO)
+
+
+def allergy(substance: str, reaction: str = "hives", **extra: str) -> dict:
+    return {"substance": substance, "reaction": reaction, **extra}
+
+
+def visit_answers(**answers) -> dict:
+    """Answers as known at a pre-op visit a week before (nothing of the day yet)."""
+    return {
+        "labs_date": "2026-11-20",
+        "medications": [{"name": "Eliquis", "prescriber_approved": True}],
+        **answers,
+    }
+
+
+@pytest.mark.parametrize(
+    ("substance", "finding", "severity"),
+    [
+        ("iodinated contrast", "allergy:iodinated_contrast", "notify"),
+        ("Omnipaque", "allergy:iodinated_contrast", "notify"),
+        ("IV contrast dye", "allergy:iodinated_contrast", "notify"),
+        ("PMMA bone cement", "allergy:bone_cement", "stop"),
+        ("methyl methacrylate", "allergy:bone_cement", "stop"),
+        ("barium sulfate", "allergy:bone_cement", "stop"),
+        ("latex gloves", "allergy:latex", "notify"),
+        ("lidocaine", "allergy:local_anesthetic", "notify"),
+        ("penicillin", "allergy:beta_lactam", "info"),
+        ("Keflex", "allergy:beta_lactam", "info"),
+        ("shellfish", "allergy:iodine_or_shellfish", "info"),
+        ("iodine", "allergy:iodine_or_shellfish", "info"),
+    ],
+)
+def test_allergy_categories(build: Builder, substance: str, finding: str, severity: str) -> None:
+    result = build.assess({"allergies": [allergy(substance)]})
+    assert by_id(result)[finding] == severity
+
+
+def test_unmatched_allergy_is_recorded_without_finding(build: Builder) -> None:
+    result = build.assess({"allergies": [allergy("strawberries")]})
+    assert not [f for f in by_id(result) if f.startswith("allergy:")]
+    assert result.computed["allergies"][0]["category"] is None
+
+
+def test_category_given_explicitly_wins(build: Builder) -> None:
+    result = build.assess({"allergies": [allergy("the dye from my CT", category="iodinated_contrast")]})
+    assert "allergy:iodinated_contrast" in by_id(result)
+
+
+def test_contrast_premedication_times_count_back_from_start(build: Builder) -> None:
+    result = build.assess(
+        visit_answers(allergies=[allergy("iodinated contrast")]),
+        remove=("last_solid_food", "last_clear_liquid", "last_meal_kind"),
+        procedure={"anesthesia": "local"},
+        now=PRE_OP_VISIT,
+    )
+    premed = result.computed["premedication"]
+    assert premed["regimen"] == "prednisone_oral" and not premed["too_late"]
+    times = [(d["at"], d["drug"]) for d in premed["doses"]]
+    assert times == [
+        ("2026-11-30T19:30:00-06:00", "prednisone"),
+        ("2026-12-01T01:30:00-06:00", "prednisone"),
+        ("2026-12-01T07:30:00-06:00", "diphenhydramine"),
+        ("2026-12-01T07:30:00-06:00", "prednisone"),
+    ]
+    finding = next(f for f in result.findings if f.id == "allergy:iodinated_contrast")
+    assert "first dose Mon 30 Nov 2026 19:30" in finding.message
+
+
+def test_premedication_too_late_on_the_day(build: Builder) -> None:
+    result = build.assess({"allergies": [allergy("iodinated contrast")]})
+    assert result.computed["premedication"]["too_late"] is True
+    finding = next(f for f in result.findings if f.id == "allergy:iodinated_contrast")
+    assert "accelerated IV regimen" in finding.message
+
+
+@pytest.mark.parametrize(("weight", "dose"), [(62, "2 g"), (119.9, "2 g"), (120, "3 g"), (150, "3 g")])
+def test_cefazolin_dose_by_weight(build: Builder, weight: float, dose: str) -> None:
+    result = build.assess({"allergies": []}, patient={"weight_kg": weight})
+    option = result.computed["antibiotic"]["options"][0]
+    assert (option["drug"], option["dose"]) == ("cefazolin", dose)
+
+
+def test_beta_lactam_allergy_gives_alternatives(build: Builder) -> None:
+    result = build.assess({"allergies": [allergy("amoxicillin", "rash")]}, patient={"weight_kg": 80})
+    options = result.computed["antibiotic"]["options"]
+    assert [(o["drug"], o["dose"]) for o in options] == [
+        ("clindamycin", "900 mg"),
+        ("vancomycin", "1200 mg (15 mg/kg)"),
+    ]
+    finding = next(f for f in result.findings if f.id == "allergy:beta_lactam")
+    assert "clindamycin 900 mg IV" in finding.message and "vancomycin 1200 mg" in finding.message
