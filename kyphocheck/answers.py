@@ -160,7 +160,9 @@ def build_encounter(
             problems.add(["patient", "dob"], f"{dob} is not a plausible date of birth")
     except ValueError as exc:
         problems.add(["patient", "dob"], str(exc))
-    if scheduled is None or dob is None:
+    # The answers' conditions depend on the header (age, sex, start): check them only on a
+    # valid header, so one wrong date of birth does not echo as other problems.
+    if problems.lines or scheduled is None or dob is None:
         raise InputError(problems.lines)
 
     patient = Patient(**patient_fields.model_dump(exclude={"dob"}), dob=dob)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, Self
 
@@ -25,6 +25,7 @@ from kyphocheck.expressions import (
 )
 from kyphocheck.models import Severity, Strict, validation_problems
 from kyphocheck.sources import DataFile, Site
+from kyphocheck.yamlio import format_loc, line_of
 
 ItemType = Literal[
     "yes_no",
@@ -147,11 +148,15 @@ class Origin:
     """Where something was written: for messages that point at the right line."""
 
     file: str
-    line: int | None
-    path: str
+    data: Any = field(repr=False)
+    loc: tuple[str | int, ...]
 
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}" if self.line else f"{self.file}: {self.path}"
+    def at(self, *fields: str | int) -> str:
+        """"file:line: path" of a field of this object, the line being the field's own."""
+        loc = [*self.loc, *fields]
+        line = line_of(self.data, loc)
+        where = f"{self.file}:{line}" if line else self.file
+        return f"{where}: {format_loc(loc)}"
 
 
 @dataclass(frozen=True)
@@ -205,8 +210,6 @@ def _load_model(data_file: DataFile, model: type[Strict]) -> tuple[Any, Any]:
 
 
 def _line(data: Any, *path: str | int) -> int | None:
-    from kyphocheck.yamlio import line_of
-
     return line_of(data, list(path))
 
 
@@ -253,13 +256,11 @@ def load_checklist(site: Site, checklist_id: str) -> Checklist:
                 existing = {"id": section.id, "title": section.title, "items": []}
                 sections.append(existing)
             for i_index, item in enumerate(section.items):
-                path = f"sections[{s_index}].items[{i_index}]"
-                line = _line(layer_data, "sections", s_index, "items", i_index)
-                origins[("item", item.id)] = Origin(layer_file.display, line, path)
+                loc = ("sections", s_index, "items", i_index)
+                origins[("item", item.id)] = Origin(layer_file.display, layer_data, loc)
                 existing["items"].append(item)
         for r_index, rule in enumerate(layer_rules):
-            line = _line(layer_data, "rules", r_index)
-            rules.append((rule, Origin(layer_file.display, line, f"rules[{r_index}]")))
+            rules.append((rule, Origin(layer_file.display, layer_data, ("rules", r_index))))
 
     compiled_items, item_problems = _compile_items(sections, origins)
     problems += item_problems
@@ -310,7 +311,7 @@ def _compile_items(
         for item in section["items"]:
             origin = origins[("item", item.id)]
             if item.id in earlier:
-                problems.append(f"{origin}.id: duplicate item id '{item.id}'")
+                problems.append(f"{origin.at('id')}: duplicate item id '{item.id}'")
                 continue
             when = required = None
             validators = []
@@ -318,18 +319,18 @@ def _compile_items(
                 if item.when:
                     when = _compile(item.when, earlier, "item")
             except ExpressionError as exc:
-                problems.append(f"{origin}.when: {exc} in when")
+                problems.append(f"{origin.at('when')}: {exc}")
             try:
                 if isinstance(item.required, str):
                     required = _compile(item.required, earlier, "item")
             except ExpressionError as exc:
-                problems.append(f"{origin}.required: {exc} in required")
+                problems.append(f"{origin.at('required')}: {exc}")
             for v_index, validator in enumerate(item.validate_):
                 try:
                     expression = _compile(validator.expr, [*earlier, "value"], "item")
                     validators.append((expression, validator.message))
                 except ExpressionError as exc:
-                    problems.append(f"{origin}.validate[{v_index}].expr: {exc}")
+                    problems.append(f"{origin.at('validate', v_index, 'expr')}: {exc}")
             compiled.append(
                 CompiledItem(
                     item=item,
@@ -353,23 +354,23 @@ def _compile_rules(
     seen: set[str] = set()
     for rule, origin in rules:
         if rule.id in seen:
-            problems.append(f"{origin}.id: duplicate rule id '{rule.id}'")
+            problems.append(f"{origin.at('id')}: duplicate rule id '{rule.id}'")
             continue
         seen.add(rule.id)
         if rule.item not in item_ids:
             problems.append(
-                f"{origin}.item: unknown item '{rule.item}'{suggest(rule.item, item_ids)}"
+                f"{origin.at('item')}: unknown item '{rule.item}'{suggest(rule.item, item_ids)}"
             )
             continue
         try:
             when = _compile(rule.when, item_ids, "item")
         except ExpressionError as exc:
-            problems.append(f"{origin}.when: {exc} in when")
+            problems.append(f"{origin.at('when')}: {exc}")
             continue
         try:
             message = sandbox().from_string(rule.message)
         except Exception as exc:  # noqa: BLE001 - any template error is a problem in the file
-            problems.append(f"{origin}.message: not a valid template: {exc}")
+            problems.append(f"{origin.at('message')}: not a valid template: {exc}")
             continue
         compiled.append(
             CompiledRule(rule=rule, when=when, message=message, names=when.names & set(item_ids))

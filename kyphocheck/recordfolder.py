@@ -34,6 +34,8 @@ def folder_name(scheduled: datetime, checklist_id: str, mrn: str) -> str:
 
 
 def _write_file(folder: Path, name: str, content: bytes) -> None:
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise WriteError(f"refusing to write a file named {name!r} outside the record folder")
     path = folder / name
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:

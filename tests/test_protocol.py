@@ -1,0 +1,95 @@
+"""The protocol data: loads, is consistent, and flags rows a site must confirm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kyphocheck.errors import InputError
+from kyphocheck.models import Duration
+from kyphocheck.pipeline import load_site_protocol
+from kyphocheck.protocol import Protocol
+from kyphocheck.sources import Site
+from tests.helpers import make_site
+
+
+def test_every_drug_has_a_source_and_a_known_class(protocol: Protocol) -> None:
+    for drug in protocol.drugs.drugs:
+        assert drug.source.startswith(("ASRA", "ASA", "FDA")), drug.generic
+        assert drug.drug_class in protocol.drugs.classes
+
+
+def test_unconfirmed_rows_are_listed(protocol: Protocol) -> None:
+    unconfirmed = set(protocol.unconfirmed())
+    # U in clinical-reference.md
+    for generic in ("apixaban", "rivaroxaban", "dabigatran", "clopidogrel", "celecoxib", "fish oil"):
+        assert f"drugs.yaml: {generic}" in unconfirmed
+    # V in clinical-reference.md
+    for generic in ("warfarin", "enoxaparin", "ibuprofen", "cilostazol", "empagliflozin"):
+        assert f"drugs.yaml: {generic}" not in unconfirmed
+    assert "antibiotics.yaml: vancomycin" in unconfirmed
+
+
+def test_brand_names_find_their_generic(protocol: Protocol) -> None:
+    assert protocol.drugs.find("jantoven").generic == "warfarin"
+    assert protocol.drugs.find("Alka-Seltzer").generic == "aspirin"
+    assert protocol.drugs.find("Vitamin   E").generic == "vitamin e"
+    assert protocol.drugs.find("unknownium") is None
+
+
+@pytest.mark.parametrize(
+    ("duration", "text", "hours"),
+    [
+        ({"days": 3}, "3 days", 72),
+        ({"days": 1}, "1 day", 24),
+        ({"hours": [12, 24]}, "12-24 hours", 24),
+        ({"days": [7, 10]}, "7-10 days", 240),
+        ({"not_on_procedure_day": True}, "not on the day of the procedure", 0),
+    ],
+)
+def test_durations(duration: dict, text: str, hours: float) -> None:
+    parsed = Duration.model_validate(duration)
+    assert parsed.text == text
+    assert parsed.delta.total_seconds() == hours * 3600
+
+
+@pytest.mark.parametrize(
+    "duration", [{}, {"days": 1, "hours": 2}, {"days": -1}, {"hours": [24, 12]}]
+)
+def test_bad_durations(duration: dict) -> None:
+    with pytest.raises(ValueError):
+        Duration.model_validate(duration)
+
+
+def _site_with_drugs(tmp_path: Path, site: Site, old: str, new: str) -> Site:
+    drugs = (site.defaults / "checklists/protocol/drugs.yaml").read_text()
+    assert old in drugs
+    return Site.open(make_site(tmp_path, {"checklists/protocol/drugs.yaml": drugs.replace(old, new, 1)}))
+
+
+def test_a_brand_given_to_two_drugs_is_refused(tmp_path: Path, site: Site) -> None:
+    bad = _site_with_drugs(tmp_path, site, "brands: [Xarelto]", "brands: [Xarelto, Eliquis]")
+    with pytest.raises(InputError, match="the name 'Eliquis' is given to rivaroxaban and apixaban"):
+        load_site_protocol(bad)
+
+
+def test_bad_protocol_row_names_file_line_field(tmp_path: Path, site: Site) -> None:
+    bad = _site_with_drugs(tmp_path, site, "    hold: {days: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
+                           "    hold: {weeks: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites")
+    with pytest.raises(InputError) as info:
+        load_site_protocol(bad)
+    line = info.value.lines()[0]
+    assert "checklists/protocol/drugs.yaml:" in line
+    assert "drugs.yaml:113: drugs[8].hold.weeks: unknown field" in line
+
+
+def test_site_override_changes_a_hold(tmp_path: Path, site: Site, protocol: Protocol) -> None:
+    custom = _site_with_drugs(
+        tmp_path, site,
+        "    hold: {days: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
+        "    hold: {days: 5}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
+    )
+    changed = load_site_protocol(custom)
+    assert changed.drugs.find("Eliquis").hold.text == "5 days"
+    assert changed.sha256 != protocol.sha256

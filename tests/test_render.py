@@ -1,0 +1,88 @@
+"""Rendering: patient text is data, never template code, Markdown or HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from kyphocheck.errors import InputError
+from kyphocheck.render import escape_markdown, make_environment, render
+
+INJECTION = "{{ 7*7 }} <b>x</b> **y**"
+
+
+def test_injection_is_escaped() -> None:
+    escaped = escape_markdown(INJECTION)
+    assert escaped == r"\{\{ 7\*7 \}\} &lt;b&gt;x&lt;/b&gt; \*\*y\*\*"
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=60))
+def test_escaped_text_renders_as_the_same_plain_text(text: str) -> None:
+    """Whatever a patient types, Markdown shows exactly those characters, as one paragraph."""
+    html = MarkdownIt("commonmark").render("Name: " + escape_markdown(text))
+    tokens = MarkdownIt("commonmark").parseInline("Name: " + escape_markdown(text))
+    children = tokens[0].children or []
+    assert all(t.type in ("text", "softbreak") for t in children), html
+    expected = "Name: " + " ".join(text.split())
+    assert "".join(t.content for t in children) == expected.rstrip() or expected.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("1. first", r"1\. first"),
+        ("- item", r"\- item"),
+        ("# heading", r"\# heading"),
+        ("1.5", "1.5"),
+        ("Dr. A. Patel", "Dr. A. Patel"),
+        ("a|b", r"a\|b"),
+        ("line\nbreak", "line break"),
+        ("[link](http://x)", r"\[link\](http://x)"),
+    ],
+)
+def test_escape_cases(text: str, escaped: str) -> None:
+    assert escape_markdown(text) == escaped
+
+
+def _env(tmp_path: Path, template: str):
+    (tmp_path / "t.md.j2").write_text(template)
+    return make_environment([tmp_path], ZoneInfo("America/Chicago"))
+
+
+def test_templates_are_sandboxed(tmp_path: Path) -> None:
+    env = _env(tmp_path, "{{ name.__class__.__mro__ }}")
+    with pytest.raises(InputError, match="templates/t.md.j2"):
+        render(env, "t.md.j2", {"name": "x"})
+
+
+def test_undefined_variable_is_an_error_with_line(tmp_path: Path) -> None:
+    env = _env(tmp_path, "line one\n{{ nothing_here }}\n")
+    with pytest.raises(InputError, match=r"templates/t.md.j2.*'nothing_here' is undefined"):
+        render(env, "t.md.j2", {})
+
+
+def test_syntax_error_names_line(tmp_path: Path) -> None:
+    env = _env(tmp_path, "ok\n{% if %}\n")
+    with pytest.raises(InputError, match=r"templates/t.md.j2:2:"):
+        render(env, "t.md.j2", {})
+
+
+def test_template_hash_recorded(tmp_path: Path) -> None:
+    from kyphocheck.render import template_hashes
+
+    env = _env(tmp_path, "Hello {{ name }}\n")
+    assert render(env, "t.md.j2", {"name": "**Bo**"}) == "Hello \\*\\*Bo\\*\\*\n"
+    import hashlib
+
+    assert template_hashes(env) == {"t.md.j2": hashlib.sha256(b"Hello {{ name }}\n").hexdigest()}
+
+
+def test_date_filters(tmp_path: Path) -> None:
+    env = _env(tmp_path, "{{ t | when }}|{{ t | day }}|{{ t | clock }}")
+    out = render(env, "t.md.j2", {"t": "2026-12-01T14:30:00+00:00"})
+    assert out == "Tue 01 Dec 2026 08:30|Tuesday, December 1|8:30 AM"
