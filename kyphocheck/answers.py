@@ -103,7 +103,8 @@ class _Problems:
     """Collects "file:line: field: reason" lines."""
 
     def __init__(self, display: str, data: Any) -> None:
-        self.display, self.data, self.lines = display, data, []  # type: list[str]
+        self.display, self.data = display, data
+        self.lines: list[str] = []
 
     def add(self, loc: list[str | int], message: str) -> None:
         line = line_of(self.data, loc)
@@ -174,9 +175,7 @@ def build_encounter(
         anesthesia=procedure_fields.anesthesia,
     )
     encounter = Encounter(parsed.checklist, patient, procedure, {})
-    answers, notes = _check_answers(
-        parsed.answers, checklist, protocol, encounter, now, problems
-    )
+    answers, notes = _check_answers(parsed.answers, checklist, protocol, encounter, now, problems)
     if problems.lines:
         raise InputError(problems.lines)
     return Encounter(
@@ -236,7 +235,9 @@ def _check_answers(
                 missing.append(item.id)
             continue
         try:
-            typed = convert(compiled, value, encounter, protocol, now, ["answers", item.id], problems)
+            typed = convert(
+                compiled, value, encounter, protocol, now, ["answers", item.id], problems
+            )
         except ValueError as exc:
             problems.add(["answers", item.id], str(exc))
             continue
@@ -265,7 +266,9 @@ def _past_event(
 ) -> None:
     zone = encounter.procedure.zone
     if moment > now:
-        raise ValueError(f"{what} {format_local(moment, zone)} is after the clock ({format_local(now, zone)})")
+        raise ValueError(
+            f"{what} {format_local(moment, zone)} is after the clock ({format_local(now, zone)})"
+        )
     if moment > encounter.procedure.scheduled:
         raise ValueError(
             f"{what} {format_local(moment, zone)} is after the scheduled start "
@@ -276,12 +279,12 @@ def _past_event(
 def _text(value: Any, max_length: int) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be text, not {type(value).__name__}; put it in quotes")
-    value = _plain_text(value)
-    if not value:
+    text = _plain_text(value)
+    if not text:
         raise ValueError("must not be empty")
-    if len(value) > max_length:
+    if len(text) > max_length:
         raise ValueError(f"is longer than {max_length} characters")
-    return value
+    return text
 
 
 def convert(
@@ -408,16 +411,16 @@ def _medications(
             problems.add([*here, "prescriber_approved"], "must be true or false")
         dose = entry.get("dose")
         if dose is not None and not isinstance(dose, str):
-            problems.add([*here, "dose"], "must be text, e.g. \"5 mg twice a day\"")
+            problems.add([*here, "dose"], 'must be text, e.g. "5 mg twice a day"')
         regimen = entry.get("regimen")
         if regimen is not None:
             drug = protocol.drugs.find(name)
             variants = [v.id for v in drug.variants] if drug else []
             if regimen not in variants:
                 allowed = ", ".join(variants) if variants else "none for this medicine"
+                hint = suggest(str(regimen), variants)
                 problems.add(
-                    [*here, "regimen"],
-                    f"'{regimen}' is not a regimen of {name} ({allowed}){suggest(str(regimen), variants)}",
+                    [*here, "regimen"], f"'{regimen}' is not a regimen of {name} ({allowed}){hint}"
                 )
         result.append(Medication(name, last_dose, dose, approved, regimen))
     return result if len(problems.lines) == before else None

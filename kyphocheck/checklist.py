@@ -152,7 +152,7 @@ class Origin:
     loc: tuple[str | int, ...]
 
     def at(self, *fields: str | int) -> str:
-        """"file:line: path" of a field of this object, the line being the field's own."""
+        """The "file:line: path" of a field of this object, on the field's own line."""
         loc = [*self.loc, *fields]
         line = line_of(self.data, loc)
         where = f"{self.file}:{line}" if line else self.file
@@ -215,7 +215,7 @@ def _line(data: Any, *path: str | int) -> int | None:
 
 def load_checklist(site: Site, checklist_id: str) -> Checklist:
     """Load, merge and validate the checklist called `checklist_id`."""
-    available = site.list("checklists")
+    available = site.files_in("checklists")
     data_file = available.get(f"{checklist_id}.yaml")
     if data_file is None:
         ids = [name.removesuffix(".yaml") for name in available]
@@ -381,6 +381,6 @@ def _compile_rules(
 def list_checklists(site: Site) -> list[tuple[Checklist, DataFile]]:
     """Every checklist available to the site, loaded, with the file each came from."""
     found = []
-    for name, data_file in site.list("checklists").items():
+    for name, data_file in site.files_in("checklists").items():
         found.append((load_checklist(site, name.removesuffix(".yaml")), data_file))
     return found

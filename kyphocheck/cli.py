@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -120,14 +120,14 @@ def _site(site: Path | None) -> Site:
     return Site.open(site)
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     """Severities that make `run` exit with code 3."""
 
     stop = "stop"
     notify = "notify"
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Output formats of listing commands."""
 
     text = "text"
@@ -189,9 +189,7 @@ def result_fails(record: dict[str, Any], fail_on: str) -> bool:
     """Whether the record holds a finding at or above `fail_on` that is not overridden."""
     levels = {"stop": {"stop"}, "notify": {"stop", "notify"}}[fail_on]
     overridden = {o["finding"] for o in record["overrides"]}
-    return any(
-        f["severity"] in levels and f["id"] not in overridden for f in record["findings"]
-    )
+    return any(f["severity"] in levels and f["id"] not in overridden for f in record["findings"])
 
 
 @app.command()

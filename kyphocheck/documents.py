@@ -42,7 +42,7 @@ def format_answer(item: Item, value: Any, zone: ZoneInfo) -> str:
     if item.type in ("choice", "multi_choice"):
         labels = {c.value: c.label for c in item.choices}
         values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(v, v) for v in values)
+        return ", ".join(str(labels.get(v, v)) for v in values)
     if item.type == "number":
         return f"{value:g} {item.unit}" if item.unit else f"{value:g}"
     if item.type == "datetime":

@@ -22,7 +22,9 @@ from kyphocheck.sources import Site
 
 def load_site_protocol(site: Site) -> Protocol:
     """The protocol of the site (its files over the defaults)."""
-    return load_protocol({name: site.find(f"checklists/protocol/{name}") for name in PROTOCOL_FILES})
+    return load_protocol(
+        {name: site.find(f"checklists/protocol/{name}") for name in PROTOCOL_FILES}
+    )
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,9 @@ def run_to_folder(site: Site, answers_path: Path, out: Path, clock: Clock) -> Re
     prepared = prepare(site, answers_path, clock)
     record, files, assessment, warnings = make_record_files(site, prepared, clock)
     name = folder_name(
-        prepared.encounter.procedure.scheduled, prepared.checklist.id, prepared.encounter.patient.mrn
+        prepared.encounter.procedure.scheduled,
+        prepared.checklist.id,
+        prepared.encounter.patient.mrn,
     )
     folder = write_record_folder(out, name, files)
     return RecordResult(folder, record, assessment, warnings + prepared.encounter.notes)

@@ -60,7 +60,7 @@ def write_record_folder(out: Path, name: str, files: Mapping[str, bytes]) -> Pat
     except OSError as exc:
         raise WriteError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     try:
-        os.chmod(staging, 0o700)
+        staging.chmod(0o700)
         for file_name, content in files.items():
             _write_file(staging, file_name, content)
         _fsync_dir(staging)
@@ -71,7 +71,7 @@ def write_record_folder(out: Path, name: str, files: Mapping[str, bytes]) -> Pat
             try:
                 # rename() never replaces a non-empty folder: a record that appeared in the
                 # meantime is kept and we try the next name.
-                os.rename(staging, target)
+                staging.rename(target)
             except OSError as exc:
                 if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
                     continue

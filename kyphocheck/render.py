@@ -60,9 +60,7 @@ class RecordingLoader(FileSystemLoader):
         super().__init__([str(p) for p in search_path])
         self.hashes: dict[str, str] = {}
 
-    def get_source(
-        self, environment: Any, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         """Load as FileSystemLoader does, and record the source's hash."""
         source, filename, uptodate = super().get_source(environment, template)
         self.hashes[template] = hashlib.sha256(source.encode()).hexdigest()

@@ -56,7 +56,9 @@ def check_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{name}' (use an IANA name like America/Chicago)")
+        raise ValueError(
+            f"unknown time zone '{name}' (use an IANA name like America/Chicago)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class Site:
                 return DataFile(candidate, shown)
         raise InputError(f"{relative}: file not found in the site folder or the defaults")
 
-    def list(self, folder: str, pattern: str = "*.yaml") -> dict[str, DataFile]:
+    def files_in(self, folder: str, pattern: str = "*.yaml") -> dict[str, DataFile]:
         """Files directly in `folder`, by name, the site's replacing the defaults'."""
         found: dict[str, DataFile] = {}
         for base in reversed(self.search_path):

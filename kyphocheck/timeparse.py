@@ -8,7 +8,7 @@ than guessed: in a medication hold an hour can matter.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 _HAS_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -81,6 +81,6 @@ def age_in_years(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def format_local(moment: datetime, zone: ZoneInfo) -> str:
+def format_local(moment: datetime, zone: tzinfo) -> str:
     """A moment as a nurse reads it in the site's zone: "Fri 27 Nov 2026 08:30"."""
     return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")

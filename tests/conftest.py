@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from kyphocheck.answers import build_encounter
-from kyphocheck.answers import AnswersFile
+from kyphocheck.answers import AnswersFile, build_encounter
 from kyphocheck.assess import Assessment, assess
 from kyphocheck.checklist import Checklist, load_checklist
 from kyphocheck.encounter import Encounter

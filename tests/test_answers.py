@@ -1,4 +1,5 @@
 """Answers files: every problem reported at once, one line each, with file, line and field."""
+# ruff: noqa: E501 - expected messages are kept whole so they can be searched for
 
 from __future__ import annotations
 
@@ -38,25 +39,82 @@ def test_example_is_valid(tmp_path: Path, site: Site) -> None:
     ("change", "expected"),
     [
         (lambda d: d["answers"].update(inr="high"), "answers.inr: must be a number, not 'high'"),
-        (lambda d: d["answers"].update(inr=1.234), "answers.inr: 1.234 has more than 2 decimal places"),
-        (lambda d: d["answers"].update(platelets=5000), "answers.platelets: 5000 x10^9/L is above the allowed 2000 x10^9/L"),
-        (lambda d: d["answers"].update(driver_arranged="yes"), "answers.driver_arranged: must be true or false, not 'yes'"),
-        (lambda d: d["answers"].update(site_marked="mraked"), "answers.site_marked: 'mraked' is not one of marked, not_applicable, not_marked; did you mean 'marked'?"),
-        (lambda d: d["answers"].update(inrr=1.1), "answers.inrr: unknown item 'inrr'; did you mean 'inr'?"),
-        (lambda d: d["patient"].update(dob="2030-01-01"), "patient.dob: 2030-01-01 is in the future"),
-        (lambda d: d["patient"].update(dob="1951-02-30"), "patient.dob: '1951-02-30' is not a real date"),
-        (lambda d: d["patient"].update(mrn=482913), 'patient.mrn: must be text; quote it ("00482913") so leading zeros are kept'),
-        (lambda d: d["patient"].update(sex="f"), "patient.sex: Input should be 'female', 'male', 'other' or 'unknown'"),
-        (lambda d: d["procedure"].update(timezone="America/Chicgo"), "procedure.timezone: unknown time zone 'America/Chicgo'"),
-        (lambda d: d["procedure"].update(levels=["T13"]), "procedure.levels: 'T13' is not a vertebral level"),
-        (lambda d: d["procedure"].update(scheduled="2026-12-01"), "procedure.scheduled: '2026-12-01' is not a date and time"),
-        (lambda d: d["answers"].update(last_solid_food="2026-12-01T09:00"), "answers.last_solid_food: this time Tue 01 Dec 2026 09:00 is after the clock"),
-        (lambda d: d["answers"]["medications"][0].update(last_dose="2026-12-01T07:50"), "answers.medications[0].last_dose: the last dose Tue 01 Dec 2026 07:50 is after the clock"),
-        (lambda d: d["answers"]["medications"][0].update(regimen="weekly"), "answers.medications[0].regimen: 'weekly' is not a regimen of Eliquis (none for this medicine)"),
-        (lambda d: d["answers"]["medications"][0].update(colour="red"), "answers.medications[0].colour: unknown field"),
-        (lambda d: d["answers"]["allergies"][0].pop("reaction"), "answers.allergies[0].reaction: missing"),
-        (lambda d: d["answers"].update(bp_diastolic=150), "answers.bp_diastolic: the diastolic pressure must be lower than the systolic"),
-        (lambda d: d["answers"].update(driver_phone="12"), "answers.driver_phone: a phone number needs at least 7 characters"),
+        (
+            lambda d: d["answers"].update(inr=1.234),
+            "answers.inr: 1.234 has more than 2 decimal places",
+        ),
+        (
+            lambda d: d["answers"].update(platelets=5000),
+            "answers.platelets: 5000 x10^9/L is above the allowed 2000 x10^9/L",
+        ),
+        (
+            lambda d: d["answers"].update(driver_arranged="yes"),
+            "answers.driver_arranged: must be true or false, not 'yes'",
+        ),
+        (
+            lambda d: d["answers"].update(site_marked="mraked"),
+            "answers.site_marked: 'mraked' is not one of marked, not_applicable, not_marked; did you mean 'marked'?",
+        ),
+        (
+            lambda d: d["answers"].update(inrr=1.1),
+            "answers.inrr: unknown item 'inrr'; did you mean 'inr'?",
+        ),
+        (
+            lambda d: d["patient"].update(dob="2030-01-01"),
+            "patient.dob: 2030-01-01 is in the future",
+        ),
+        (
+            lambda d: d["patient"].update(dob="1951-02-30"),
+            "patient.dob: '1951-02-30' is not a real date",
+        ),
+        (
+            lambda d: d["patient"].update(mrn=482913),
+            'patient.mrn: must be text; quote it ("00482913") so leading zeros are kept',
+        ),
+        (
+            lambda d: d["patient"].update(sex="f"),
+            "patient.sex: Input should be 'female', 'male', 'other' or 'unknown'",
+        ),
+        (
+            lambda d: d["procedure"].update(timezone="America/Chicgo"),
+            "procedure.timezone: unknown time zone 'America/Chicgo'",
+        ),
+        (
+            lambda d: d["procedure"].update(levels=["T13"]),
+            "procedure.levels: 'T13' is not a vertebral level",
+        ),
+        (
+            lambda d: d["procedure"].update(scheduled="2026-12-01"),
+            "procedure.scheduled: '2026-12-01' is not a date and time",
+        ),
+        (
+            lambda d: d["answers"].update(last_solid_food="2026-12-01T09:00"),
+            "answers.last_solid_food: this time Tue 01 Dec 2026 09:00 is after the clock",
+        ),
+        (
+            lambda d: d["answers"]["medications"][0].update(last_dose="2026-12-01T07:50"),
+            "answers.medications[0].last_dose: the last dose Tue 01 Dec 2026 07:50 is after the clock",
+        ),
+        (
+            lambda d: d["answers"]["medications"][0].update(regimen="weekly"),
+            "answers.medications[0].regimen: 'weekly' is not a regimen of Eliquis (none for this medicine)",
+        ),
+        (
+            lambda d: d["answers"]["medications"][0].update(colour="red"),
+            "answers.medications[0].colour: unknown field",
+        ),
+        (
+            lambda d: d["answers"]["allergies"][0].pop("reaction"),
+            "answers.allergies[0].reaction: missing",
+        ),
+        (
+            lambda d: d["answers"].update(bp_diastolic=150),
+            "answers.bp_diastolic: the diastolic pressure must be lower than the systolic",
+        ),
+        (
+            lambda d: d["answers"].update(driver_phone="12"),
+            "answers.driver_phone: a phone number needs at least 7 characters",
+        ),
         (lambda d: d.update(colour="red"), "colour: unknown field"),
     ],
 )
@@ -71,8 +129,12 @@ def test_last_dose_after_the_scheduled_start(tmp_path: Path, site: Site) -> None
         d["procedure"]["scheduled"] = "2026-12-01T07:00"
         d["answers"]["medications"][1]["last_dose"] = "2026-12-01T07:30"
         d["answers"]["last_clear_liquid"] = "2026-12-01T05:00"
+
     line = one_problem(tmp_path, site, change)
-    assert "last dose Tue 01 Dec 2026 07:30 is after the scheduled start (Tue 01 Dec 2026 07:00)" in line
+    assert (
+        "last dose Tue 01 Dec 2026 07:30 is after the scheduled start (Tue 01 Dec 2026 07:00)"
+        in line
+    )
 
 
 def test_problems_carry_the_line_number(tmp_path: Path, site: Site) -> None:
@@ -86,6 +148,7 @@ def test_missing_required_answers_are_listed_all_at_once(tmp_path: Path, site: S
     def change(d):
         for key in ("inr", "platelets", "consent_signed"):
             d["answers"].pop(key)
+
     line = one_problem(tmp_path, site, change)
     assert line.endswith("answers: missing required answers: consent_signed, inr, platelets")
 
@@ -94,13 +157,20 @@ def test_several_problems_each_get_a_line(tmp_path: Path, site: Site) -> None:
     def change(d):
         d["answers"]["inr"] = "x"
         d["answers"]["fever"] = "no"
+
     assert len(problems_for(tmp_path, site, change)) == 2
 
 
 def test_fasting_answers_not_required_under_local(tmp_path: Path, site: Site) -> None:
     data = example_data()
     data["procedure"]["anesthesia"] = "local"
-    for key in ("last_solid_food", "last_clear_liquid", "last_meal_kind", "pre_anesthesia_assessment", "airway_risk"):
+    for key in (
+        "last_solid_food",
+        "last_clear_liquid",
+        "last_meal_kind",
+        "pre_anesthesia_assessment",
+        "airway_risk",
+    ):
         data["answers"].pop(key)
     prepared = prepare(site, write_answers(tmp_path, data), Clock(NOW, fixed=True))
     assert "last_solid_food" not in prepared.encounter.answers
@@ -109,6 +179,7 @@ def test_fasting_answers_not_required_under_local(tmp_path: Path, site: Site) ->
 def test_ambiguous_local_time_asks_for_an_offset(tmp_path: Path, site: Site) -> None:
     def change(d):
         d["procedure"]["scheduled"] = "2026-11-01T01:30"
+
     line = one_problem(tmp_path, site, change)
     assert "happens twice in America/Chicago" in line and "2026-11-01T01:30-05:00" in line
 

@@ -53,7 +53,9 @@ def test_unmatched_allergy_is_recorded_without_finding(build: Builder) -> None:
 
 
 def test_category_given_explicitly_wins(build: Builder) -> None:
-    result = build.assess({"allergies": [allergy("the dye from my CT", category="iodinated_contrast")]})
+    result = build.assess(
+        {"allergies": [allergy("the dye from my CT", category="iodinated_contrast")]}
+    )
     assert "allergy:iodinated_contrast" in by_id(result)
 
 
@@ -84,7 +86,9 @@ def test_premedication_too_late_on_the_day(build: Builder) -> None:
     assert "accelerated IV regimen" in finding.message
 
 
-@pytest.mark.parametrize(("weight", "dose"), [(62, "2 g"), (119.9, "2 g"), (120, "3 g"), (150, "3 g")])
+@pytest.mark.parametrize(
+    ("weight", "dose"), [(62, "2 g"), (119.9, "2 g"), (120, "3 g"), (150, "3 g")]
+)
 def test_cefazolin_dose_by_weight(build: Builder, weight: float, dose: str) -> None:
     result = build.assess({"allergies": []}, patient={"weight_kg": weight})
     option = result.computed["antibiotic"]["options"][0]
@@ -92,7 +96,9 @@ def test_cefazolin_dose_by_weight(build: Builder, weight: float, dose: str) -> N
 
 
 def test_beta_lactam_allergy_gives_alternatives(build: Builder) -> None:
-    result = build.assess({"allergies": [allergy("amoxicillin", "rash")]}, patient={"weight_kg": 80})
+    result = build.assess(
+        {"allergies": [allergy("amoxicillin", "rash")]}, patient={"weight_kg": 80}
+    )
     options = result.computed["antibiotic"]["options"]
     assert [(o["drug"], o["dose"]) for o in options] == [
         ("clindamycin", "900 mg"),

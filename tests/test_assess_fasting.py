@@ -39,7 +39,9 @@ def test_message_gives_earliest_safe_start(build: Builder) -> None:
 
 @pytest.mark.parametrize("anesthesia", ["moderate_sedation", "general"])
 def test_fasting_applies_under_sedation(build: Builder, anesthesia: str) -> None:
-    result = build.assess({"last_clear_liquid": "2026-12-01T07:30"}, procedure={"anesthesia": anesthesia})
+    result = build.assess(
+        {"last_clear_liquid": "2026-12-01T07:30"}, procedure={"anesthesia": anesthesia}
+    )
     assert by_id(result)["fasting_clear_liquids"] == "stop"
 
 

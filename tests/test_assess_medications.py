@@ -157,7 +157,9 @@ def test_creatinine_clearance_cockcroft_gault(build: Builder) -> None:
     ],
 )
 def test_recorded_medicines(build: Builder, name, regimen, finding, severity) -> None:
-    result = build.assess({"medications": [medication(name, SCHEDULED - timedelta(hours=2), regimen)]})
+    result = build.assess(
+        {"medications": [medication(name, SCHEDULED - timedelta(hours=2), regimen)]}
+    )
     assert by_id(result)[finding] == severity
     assert not any(f.startswith("hold_not_met") for f in by_id(result))
 
@@ -185,23 +187,44 @@ def test_anticoagulant_hold_without_prescriber_approval(build: Builder) -> None:
 
 def test_same_drug_twice_gets_distinct_finding_ids(build: Builder) -> None:
     late = (SCHEDULED - timedelta(hours=1)).isoformat()
-    result = build.assess(
-        {"medications": [medication("Eliquis", None) | {"last_dose": late}] * 2}
-    )
+    result = build.assess({"medications": [medication("Eliquis", None) | {"last_dose": late}] * 2})
     ids = [f.id for f in result.findings if f.id.startswith("hold_not_met")]
     assert ids == ["hold_not_met:apixaban", "hold_not_met:apixaban-2"]
 
 
 def test_last_dose_with_utc_offset_compares_in_absolute_time(build: Builder) -> None:
     # Scheduled 08:30 Chicago (CST, UTC-6) = 14:30 UTC; apixaban latest = 28 Nov 14:30 UTC.
-    ok = build.assess({"medications": [{"name": "Eliquis", "last_dose": "2026-11-28T14:30Z",
-                                         "prescriber_approved": True}]})
+    ok = build.assess(
+        {
+            "medications": [
+                {"name": "Eliquis", "last_dose": "2026-11-28T14:30Z", "prescriber_approved": True}
+            ]
+        }
+    )
     assert ok.computed["medications"][0]["hold_met"] is True
-    late = build.assess({"medications": [{"name": "Eliquis", "last_dose": "2026-11-28T14:31:00+00:00",
-                                           "prescriber_approved": True}]})
+    late = build.assess(
+        {
+            "medications": [
+                {
+                    "name": "Eliquis",
+                    "last_dose": "2026-11-28T14:31:00+00:00",
+                    "prescriber_approved": True,
+                }
+            ]
+        }
+    )
     assert late.computed["medications"][0]["hold_met"] is False
-    tokyo = build.assess({"medications": [{"name": "Eliquis", "last_dose": "2026-11-28T23:30+09:00",
-                                            "prescriber_approved": True}]})
+    tokyo = build.assess(
+        {
+            "medications": [
+                {
+                    "name": "Eliquis",
+                    "last_dose": "2026-11-28T23:30+09:00",
+                    "prescriber_approved": True,
+                }
+            ]
+        }
+    )
     assert tokyo.computed["medications"][0]["hold_met"] is True
 
 
@@ -214,7 +237,9 @@ def test_last_dose_with_utc_offset_compares_in_absolute_time(build: Builder) -> 
         ("2026-03-10T08:30", datetime(2026, 3, 7, 7, 30, tzinfo=CHICAGO)),
     ],
 )
-def test_dst_change_does_not_shift_the_hold(build: Builder, scheduled: str, expected: datetime) -> None:
+def test_dst_change_does_not_shift_the_hold(
+    build: Builder, scheduled: str, expected: datetime
+) -> None:
     now = datetime.fromisoformat(scheduled).replace(tzinfo=CHICAGO) - timedelta(hours=1)
     result = build.assess(
         {

@@ -45,11 +45,14 @@ def test_no_driver_under_local_anaesthesia_is_notify(build: Builder) -> None:
     assert "no_driver" not in by_id(result)
 
 
-@pytest.mark.parametrize(("status", "finding", "severity"), [
-    ("positive", "pregnancy_positive", "stop"),
-    ("unknown", "pregnancy_unknown", "notify"),
-    ("negative", None, None),
-])
+@pytest.mark.parametrize(
+    ("status", "finding", "severity"),
+    [
+        ("positive", "pregnancy_positive", "stop"),
+        ("unknown", "pregnancy_unknown", "notify"),
+        ("negative", None, None),
+    ],
+)
 def test_pregnancy(build: Builder, status: str, finding: str | None, severity: str | None) -> None:
     result = build.assess({"pregnancy_status": status}, patient={"dob": "1990-05-01"})
     pregnancy = {k: v for k, v in by_id(result).items() if k.startswith("pregnancy")}
@@ -66,7 +69,10 @@ def test_pregnancy_not_asked_of_men(build: Builder) -> None:
 
 def test_glp1_symptoms_on_the_day(build: Builder) -> None:
     result = build.assess(
-        {"medications": [{"name": "Ozempic", "last_dose": "2026-11-20T08:00"}], "gi_symptoms_today": True}
+        {
+            "medications": [{"name": "Ozempic", "last_dose": "2026-11-20T08:00"}],
+            "gi_symptoms_today": True,
+        }
     )
     assert by_id(result)["glp1_gi_symptoms"] == "notify"
 

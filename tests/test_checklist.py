@@ -1,4 +1,5 @@
 """Loading checklists: merging the shared part, and errors that name file, line and field."""
+# ruff: noqa: E501 - expected messages are kept whole so they can be searched for
 
 from __future__ import annotations
 
@@ -12,10 +13,25 @@ from kyphocheck.sources import Site
 from tests.helpers import make_site
 
 PRODUCT_IDS = [
-    "identity_verified", "consent_signed", "imaging_confirms_acute_fracture", "medications",
-    "allergies", "last_solid_food", "last_clear_liquid", "driver_arranged", "driver_name",
-    "driver_phone", "inr", "platelets", "hemoglobin", "creatinine", "pregnancy_status",
-    "active_infection", "new_neuro_deficit", "can_lie_prone", "fever",
+    "identity_verified",
+    "consent_signed",
+    "imaging_confirms_acute_fracture",
+    "medications",
+    "allergies",
+    "last_solid_food",
+    "last_clear_liquid",
+    "driver_arranged",
+    "driver_name",
+    "driver_phone",
+    "inr",
+    "platelets",
+    "hemoglobin",
+    "creatinine",
+    "pregnancy_status",
+    "active_infection",
+    "new_neuro_deficit",
+    "can_lie_prone",
+    "fever",
 ]
 
 
@@ -119,14 +135,19 @@ def test_expression_syntax_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
-        ("item: inrr\n    when: 'inr > 1'\n    severity: stop\n    source: S1 2018",
-         "rules[0].item: unknown item 'inrr'; did you mean 'inr'?"),
-        ("item: inr\n    when: 'inr > 1'\n    severity: urgent\n    source: S1 2018",
-         "rules[0].severity: Input should be 'info', 'notify' or 'stop'"),
-        ("item: inr\n    when: 'inr > 1'\n    severity: stop",
-         "rules[0].source: Field required"),
-        ("item: inr\n    when: 'inr > 1'\n    severity: stop\n    source: S1 2018\n    colour: red",
-         "rules[0].colour: unknown field"),
+        (
+            "item: inrr\n    when: 'inr > 1'\n    severity: stop\n    source: S1 2018",
+            "rules[0].item: unknown item 'inrr'; did you mean 'inr'?",
+        ),
+        (
+            "item: inr\n    when: 'inr > 1'\n    severity: urgent\n    source: S1 2018",
+            "rules[0].severity: Input should be 'info', 'notify' or 'stop'",
+        ),
+        ("item: inr\n    when: 'inr > 1'\n    severity: stop", "rules[0].source: Field required"),
+        (
+            "item: inr\n    when: 'inr > 1'\n    severity: stop\n    source: S1 2018\n    colour: red",
+            "rules[0].colour: unknown field",
+        ),
     ],
 )
 def test_rule_problems(tmp_path: Path, rule: str, expected: str) -> None:

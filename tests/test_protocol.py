@@ -23,7 +23,14 @@ def test_every_drug_has_a_source_and_a_known_class(protocol: Protocol) -> None:
 def test_unconfirmed_rows_are_listed(protocol: Protocol) -> None:
     unconfirmed = set(protocol.unconfirmed())
     # U in clinical-reference.md
-    for generic in ("apixaban", "rivaroxaban", "dabigatran", "clopidogrel", "celecoxib", "fish oil"):
+    for generic in (
+        "apixaban",
+        "rivaroxaban",
+        "dabigatran",
+        "clopidogrel",
+        "celecoxib",
+        "fish oil",
+    ):
         assert f"drugs.yaml: {generic}" in unconfirmed
     # V in clinical-reference.md
     for generic in ("warfarin", "enoxaparin", "ibuprofen", "cilostazol", "empagliflozin"):
@@ -65,7 +72,9 @@ def test_bad_durations(duration: dict) -> None:
 def _site_with_drugs(tmp_path: Path, site: Site, old: str, new: str) -> Site:
     drugs = (site.defaults / "checklists/protocol/drugs.yaml").read_text()
     assert old in drugs
-    return Site.open(make_site(tmp_path, {"checklists/protocol/drugs.yaml": drugs.replace(old, new, 1)}))
+    return Site.open(
+        make_site(tmp_path, {"checklists/protocol/drugs.yaml": drugs.replace(old, new, 1)})
+    )
 
 
 def test_a_brand_given_to_two_drugs_is_refused(tmp_path: Path, site: Site) -> None:
@@ -75,8 +84,12 @@ def test_a_brand_given_to_two_drugs_is_refused(tmp_path: Path, site: Site) -> No
 
 
 def test_bad_protocol_row_names_file_line_field(tmp_path: Path, site: Site) -> None:
-    bad = _site_with_drugs(tmp_path, site, "    hold: {days: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
-                           "    hold: {weeks: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites")
+    bad = _site_with_drugs(
+        tmp_path,
+        site,
+        "    hold: {days: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
+        "    hold: {weeks: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
+    )
     with pytest.raises(InputError) as info:
         load_site_protocol(bad)
     line = info.value.lines()[0]
@@ -86,7 +99,8 @@ def test_bad_protocol_row_names_file_line_field(tmp_path: Path, site: Site) -> N
 
 def test_site_override_changes_a_hold(tmp_path: Path, site: Site, protocol: Protocol) -> None:
     custom = _site_with_drugs(
-        tmp_path, site,
+        tmp_path,
+        site,
         "    hold: {days: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
         "    hold: {days: 5}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
     )

@@ -14,15 +14,26 @@ from kyphocheck.recordfolder import folder_name, sanitise, write_record_folder
 
 @pytest.mark.parametrize(
     ("mrn", "safe"),
-    [("00482913", "00482913"), ("../../x", "x"), ("a/b\\c", "a_b_c"), ("", "unknown"),
-     ("..", "unknown"), ("MRN 12 34", "MRN_12_34"), ("x" * 80, "x" * 32), ("ñandú", "and")],
+    [
+        ("00482913", "00482913"),
+        ("../../x", "x"),
+        ("a/b\\c", "a_b_c"),
+        ("", "unknown"),
+        ("..", "unknown"),
+        ("MRN 12 34", "MRN_12_34"),
+        ("x" * 80, "x" * 32),
+        ("ñandú", "and"),
+    ],
 )
 def test_sanitise(mrn: str, safe: str) -> None:
     assert sanitise(mrn) == safe
 
 
 def test_folder_name() -> None:
-    assert folder_name(datetime(2026, 12, 1, 8, 30), "kyphoplasty", "../../x") == "2026-12-01_kyphoplasty_x"
+    assert (
+        folder_name(datetime(2026, 12, 1, 8, 30), "kyphoplasty", "../../x")
+        == "2026-12-01_kyphoplasty_x"
+    )
 
 
 def test_writes_owner_only_files(tmp_path: Path) -> None:

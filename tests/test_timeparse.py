@@ -41,7 +41,10 @@ def test_seconds_are_optional(naive: datetime, zone: ZoneInfo) -> None:
     assert parse_datetime(naive.strftime("%Y-%m-%d %H:%M"), zone) == short
 
 
-@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2040, 1, 1)), st.integers(-12 * 60, 14 * 60))
+@given(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2040, 1, 1)),
+    st.integers(-12 * 60, 14 * 60),
+)
 def test_explicit_offset_is_kept(naive: datetime, minutes: int) -> None:
     from datetime import timezone
 

@@ -20,7 +20,7 @@ def premedication_schedule(
         first = scheduled.astimezone(UTC) - timedelta(hours=regimen.first_hours_before)
         if first < now:
             continue
-        doses = sorted(
+        doses: list[dict[str, Any]] = sorted(
             (
                 {
                     "at": (scheduled.astimezone(UTC) - timedelta(hours=h))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kyphocheck.assess.findings import DEFAULT_ACTION, Finding, sentence
-from kyphocheck.protocol import Protocol
+from kyphocheck.protocol import FastingKind, Protocol
 from kyphocheck.timeparse import format_local
 
 
@@ -37,8 +37,8 @@ def assess_fasting(
         return [], computed
 
     findings = []
-    meal_kind = answers.get("last_meal_kind") or "light_meal"
-    checks = [
+    meal_kind: FastingKind = answers.get("last_meal_kind") or "light_meal"
+    checks: list[tuple[str, str, FastingKind, str]] = [
         ("fasting_solids", "last_solid_food", meal_kind, "solid food"),
         ("fasting_clear_liquids", "last_clear_liquid", "clear_liquid", "clear liquid"),
     ]

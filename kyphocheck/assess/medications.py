@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
-from kyphocheck.assess.findings import DEFAULT_ACTION, Finding, slug, sentence
+from kyphocheck.assess.findings import DEFAULT_ACTION, Finding, sentence, slug
 from kyphocheck.encounter import Medication
 from kyphocheck.models import Duration, Severity
 from kyphocheck.protocol import Drug, DrugVariant, Protocol, normalise_name
@@ -88,8 +88,10 @@ def assess_medications(
         advice = (variant and variant.advice) or drug.advice
         source = (variant and variant.source) or drug.source
         confirm = bool((variant and variant.confirm) or drug.confirm)
-        display = drug.generic if normalise_name(medication.name) == drug.generic else (
-            f"{medication.name} ({drug.generic})"
+        display = (
+            drug.generic
+            if normalise_name(medication.name) == drug.generic
+            else (f"{medication.name} ({drug.generic})")
         )
         key = slug(drug.generic)
         entry: dict[str, Any] = {
@@ -139,8 +141,7 @@ def assess_medications(
                 table.policy.last_dose_unknown,
                 sentence(
                     f"{display}: the last dose is not recorded ({hold_words})",
-                    f"confirm it was no later than {format_local(latest, zone)} before going "
-                    "ahead",
+                    f"confirm it was no later than {format_local(latest, zone)} before going ahead",
                 ),
                 source,
             )

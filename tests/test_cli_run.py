@@ -1,0 +1,319 @@
+"""`kyphocheck run`: exit codes, what is written, and golden documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kyphocheck.cli import app
+from tests.conftest import EXAMPLE, NOW_TEXT, example_data, write_answers
+
+GOLDEN = Path(__file__).parent / "golden"
+runner = CliRunner()
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(app, ["run", *args], env=env)
+
+
+def run_example(out: Path, *extra: str, answers: Path = EXAMPLE):
+    return run(
+        "--answers", str(answers), "--non-interactive", "--now", NOW_TEXT, "--out", str(out), *extra
+    )
+
+
+def only_folder(out: Path) -> Path:
+    folders = list(out.iterdir())
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def test_example_run_writes_the_record(tmp_path: Path) -> None:
+    result = run_example(tmp_path / "out", "--no-sign")
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "out")
+    assert folder.name == "2026-12-01_kyphoplasty_00482913"
+    assert sorted(p.name for p in folder.iterdir()) == ["record.json", "summary.md", "take-home.md"]
+    assert "CLEARED" in result.stdout and str(folder) in result.stdout
+    record = json.loads((folder / "record.json").read_text())
+    assert record["schema"] == "kyphocheck.record/1"
+    assert record["clock"] == "fixed" and record["created_at"] == "2026-12-01T07:45:00-06:00"
+    assert record["signature"] is None and record["cleared"] is True
+    assert set(record["templates"]) == {"summary.md.j2", "take-home.md.j2"}
+    assert record["checklist"]["id"] == "kyphoplasty" and len(record["checklist"]["sha256"]) == 64
+    assert {f["id"] for f in record["findings"]} == {
+        "taking:sertraline",
+        "allergy:iodine_or_shellfish",
+        "allergy:beta_lactam",
+    }
+    for finding in record["findings"]:
+        assert set(finding) == {"id", "severity", "item", "message", "source"}
+
+
+@pytest.mark.parametrize("document", ["summary.md", "take-home.md"])
+def test_golden_documents(tmp_path: Path, document: str) -> None:
+    result = run_example(tmp_path / "out", "--no-sign")
+    assert result.exit_code == 0, result.output
+    produced = (only_folder(tmp_path / "out") / document).read_text()
+    golden = GOLDEN / f"example-{document}"
+    if os.environ.get("KYPHOCHECK_UPDATE_GOLDEN"):
+        golden.write_text(produced)
+    assert produced == golden.read_text(), "regenerate with KYPHOCHECK_UPDATE_GOLDEN=1 if intended"
+
+
+def test_same_input_same_record_new_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_example(out, "--no-sign").exit_code == 0
+    assert run_example(out, "--no-sign").exit_code == 0
+    first, second = sorted(out.iterdir())
+    assert second.name == first.name + "_2"
+    assert (first / "record.json").read_bytes() == (second / "record.json").read_bytes()
+
+
+def test_files_are_owner_only(tmp_path: Path) -> None:
+    assert run_example(tmp_path / "out", "--no-sign").exit_code == 0
+    folder = only_folder(tmp_path / "out")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
+
+
+def test_patient_text_is_data(tmp_path: Path) -> None:
+    data = example_data()
+    data["patient"]["name"] = "{{ 7*7 }} <b>x</b> **y**"
+    data["patient"]["mrn"] = "../../x"
+    result = run_example(tmp_path / "out", "--no-sign", answers=write_answers(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "out")
+    assert folder.name == "2026-12-01_kyphoplasty_x"
+    for document in ("summary.md", "take-home.md"):
+        text = (folder / document).read_text()
+        assert r"\{\{ 7\*7 \}\} &lt;b&gt;x&lt;/b&gt; \*\*y\*\*" in text
+        assert "{{" not in text and "<b>" not in text and "**y**" not in text
+    assert (
+        json.loads((folder / "record.json").read_text())["patient"]["name"]
+        == "{{ 7*7 }} <b>x</b> **y**"
+    )
+
+
+def test_bad_answers_exit_2_and_write_nothing(tmp_path: Path) -> None:
+    data = example_data()
+    data["answers"]["inr"] = "high"
+    data["answers"]["fever"] = "no"
+    result = run_example(tmp_path / "out", answers=write_answers(tmp_path, data))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("error: ") and "answers.yaml:" in line for line in lines)
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_override_exit_2(tmp_path: Path) -> None:
+    data = example_data()
+    data["overrides"] = [{"finding": "no_drvier", "by": "Dr. A. Patel", "reason": "checked"}]
+    result = run_example(tmp_path / "out", answers=write_answers(tmp_path, data))
+    assert result.exit_code == 2
+    assert "no finding 'no_drvier' in this record" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _stop_patient(tmp_path: Path, override: bool = False) -> Path:
+    data = example_data()
+    data["answers"]["driver_arranged"] = False
+    for key in ("driver_name", "driver_phone"):
+        data["answers"].pop(key)
+    if override:
+        data["overrides"] = [
+            {
+                "finding": "no_driver",
+                "by": "Dr. A. Patel",
+                "reason": "Admitted overnight; ward transport home.",
+            }
+        ]
+    return write_answers(tmp_path, data)
+
+
+def test_fail_on_stop_exit_3_with_record_written(tmp_path: Path) -> None:
+    result = run_example(tmp_path / "out", "--fail-on", "stop", answers=_stop_patient(tmp_path))
+    assert result.exit_code == 3, result.output
+    record = json.loads((only_folder(tmp_path / "out") / "record.json").read_text())
+    assert record["cleared"] is False
+    assert "NOT CLEARED" in result.stdout
+
+
+def test_stop_without_fail_on_exits_0(tmp_path: Path) -> None:
+    assert run_example(tmp_path / "out", answers=_stop_patient(tmp_path)).exit_code == 0
+
+
+def test_override_clears_the_record(tmp_path: Path) -> None:
+    result = run_example(
+        tmp_path / "out", "--fail-on", "stop", answers=_stop_patient(tmp_path, True)
+    )
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "out")
+    record = json.loads((folder / "record.json").read_text())
+    assert record["cleared"] is True
+    assert record["overrides"][0]["reason"] == "Admitted overnight; ward transport home."
+    assert "OVERRIDDEN by Dr. A. Patel" in (folder / "summary.md").read_text()
+
+
+def test_fail_on_notify(tmp_path: Path) -> None:
+    data = example_data()
+    data["answers"]["fever"] = True
+    result = run_example(
+        tmp_path / "out", "--fail-on", "notify", answers=write_answers(tmp_path, data)
+    )
+    assert result.exit_code == 3
+    assert (
+        run_example(
+            tmp_path / "out2", "--fail-on", "stop", answers=write_answers(tmp_path, data)
+        ).exit_code
+        == 0
+    )
+
+
+def test_unsigned_warning_unless_no_sign(tmp_path: Path) -> None:
+    assert "UNSIGNED" in run_example(tmp_path / "a").stderr
+    assert "UNSIGNED" not in run_example(tmp_path / "b", "--no-sign").stderr
+    assert "UNSIGNED DRAFT" in (only_folder(tmp_path / "b") / "summary.md").read_text()
+
+
+def test_bad_now_exit_2(tmp_path: Path) -> None:
+    result = run("--answers", str(EXAMPLE), "--now", "yesterday", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "--now: 'yesterday' is not an ISO 8601 timestamp" in result.stderr
+
+
+def test_now_from_environment(tmp_path: Path) -> None:
+    result = run(
+        "--answers",
+        str(EXAMPLE),
+        "--non-interactive",
+        "--no-sign",
+        "--out",
+        str(tmp_path / "o"),
+        env={"KYPHOCHECK_NOW": NOW_TEXT},
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_system_clock_refuses_future_events(tmp_path: Path) -> None:
+    """Without --now the real clock is used: the example's times are then in the future."""
+    result = run("--answers", str(EXAMPLE), "--non-interactive", "--out", str(tmp_path / "o"))
+    if result.exit_code == 0:  # a machine whose clock is past the example's day
+        return
+    assert result.exit_code == 2 and "is after the clock" in result.stderr
+
+
+def test_no_answers_is_usage_error(tmp_path: Path) -> None:
+    result = run("--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "give --answers FILE" in result.stderr
+
+
+def test_unknown_option_exit_2() -> None:
+    assert run("--frobnicate").exit_code == 2
+
+
+def test_unwritable_out_exit_1(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_example(blocker / "out", "--no-sign")
+    assert result.exit_code == 1
+    assert "cannot create the output folder" in result.stderr
+
+
+def test_site_folder_from_environment_and_output_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "site.yaml").write_text(
+        f"name: Test Hospital\nclinic_phone: 555-0100\noutput_folder: {tmp_path / 'site-out'}\n"
+    )
+    result = run(
+        "--answers",
+        str(EXAMPLE),
+        "--non-interactive",
+        "--no-sign",
+        "--now",
+        NOW_TEXT,
+        env={"KYPHOCHECK_SITE": str(site)},
+    )
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "site-out")
+    assert "the clinic at 555-0100" in (folder / "take-home.md").read_text()
+    assert json.loads((folder / "record.json").read_text())["site"]["name"] == "Test Hospital"
+
+
+def test_bad_site_yaml_exit_2(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "site.yaml").write_text("name: X\ntimezone: Mars/Olympus\n")
+    result = run_example(tmp_path / "out", "--site", str(site))
+    assert result.exit_code == 2
+    assert "site.yaml:2: timezone: unknown time zone 'Mars/Olympus'" in result.stderr
+
+
+def test_site_template_overrides_default(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "templates").mkdir(parents=True)
+    (site / "templates" / "take-home.md.j2").write_text(
+        "Site sheet for {{ record.patient.name }}\n"
+    )
+    result = run_example(tmp_path / "out", "--no-sign", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "out")
+    assert (folder / "take-home.md").read_text() == "Site sheet for Maria Lopez\n"
+    assert "# Kyphoplasty pre-procedure checklist" in (folder / "summary.md").read_text()
+
+
+def test_broken_site_template_exit_2_nothing_written(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "templates").mkdir(parents=True)
+    (site / "templates" / "take-home.md.j2").write_text("ok\n{{ record.nope }}\n")
+    result = run_example(tmp_path / "out", "--site", str(site))
+    assert result.exit_code == 2
+    assert "templates/take-home.md.j2" in result.stderr and "nope" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_language_without_translation_falls_back_with_warning(tmp_path: Path) -> None:
+    data = example_data()
+    data["patient"]["language"] = "es"
+    result = run_example(tmp_path / "out", "--no-sign", answers=write_answers(tmp_path, data))
+    assert result.exit_code == 0
+    assert "no take-home template for language 'es'" in result.stderr
+
+
+def test_vertebroplasty(tmp_path: Path) -> None:
+    data = example_data()
+    data["checklist"] = "vertebroplasty"
+    result = run_example(tmp_path / "out", "--no-sign", answers=write_answers(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "out")
+    assert folder.name == "2026-12-01_vertebroplasty_00482913"
+    assert "Your vertebroplasty is on" in (folder / "take-home.md").read_text()
+
+
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    data = example_data()
+    data["answers"]["inr"] = "high"
+    result = runner.invoke(
+        app,
+        [
+            "--debug",
+            "run",
+            "--answers",
+            str(write_answers(tmp_path, data)),
+            "--now",
+            NOW_TEXT,
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code != 0
+    assert result.exception is not None and type(result.exception).__name__ == "InputError"
