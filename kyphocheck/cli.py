@@ -27,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help and one-line usage errors: typer's rich formatter loads a Markdown renderer
+    # and doubles start-up time (make bench), for boxes a nurse does not need.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
