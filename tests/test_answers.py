@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kyphocheck.errors import InputError
 from kyphocheck.pipeline import prepare
@@ -116,6 +118,8 @@ def test_example_is_valid(tmp_path: Path, site: Site) -> None:
             "answers.driver_phone: a phone number needs at least 7 characters",
         ),
         (lambda d: d.update(colour="red"), "colour: unknown field"),
+        (lambda d: d["answers"].update(monitoring=["ecg", "ekg"]), "answers.monitoring: 'ekg' is not one of pulse_oximeter, blood_pressure, ecg, capnography"),
+        (lambda d: d["answers"].update(monitoring=["ecg", "ecg"]), "answers.monitoring: must be a list of distinct choices"),
     ],
 )
 def test_one_clear_line_per_problem(tmp_path: Path, site: Site, change, expected: str) -> None:
@@ -210,3 +214,37 @@ def test_not_a_mapping(tmp_path: Path, site: Site) -> None:
 def test_missing_file(tmp_path: Path, site: Site) -> None:
     with pytest.raises(InputError, match="nope.yaml: file not found"):
         prepare(site, tmp_path / "nope.yaml", Clock(NOW, fixed=True))
+
+
+def _number_item(decimals: int, low: float, high: float):
+    from kyphocheck.checklist import CompiledItem, Item
+
+    item = Item(id="x", type="number", prompt="A number", min=low, max=high, decimals=decimals)
+    return CompiledItem(item=item, section="s", when=None, required=True, validators=())
+
+
+@given(
+    decimals=st.integers(0, 3),
+    value=st.floats(min_value=-1000, max_value=1000, allow_nan=False),
+)
+def test_number_parsing_properties(decimals: int, value: float) -> None:
+    from kyphocheck.answers import _number
+
+    compiled = _number_item(decimals, -500, 500)
+    rounded = round(value, decimals)
+    if -500 <= rounded <= 500:
+        assert _number(compiled, rounded) == rounded
+    else:
+        with pytest.raises(ValueError, match="allowed"):
+            _number(compiled, rounded)
+    if round(value, decimals) != value and -500 <= value <= 500:
+        with pytest.raises(ValueError, match="decimal places"):
+            _number(compiled, value)
+
+
+@pytest.mark.parametrize("value", [True, "1.5", None, [1]])
+def test_number_refuses_non_numbers(value: object) -> None:
+    from kyphocheck.answers import _number
+
+    with pytest.raises(ValueError, match="must be a number"):
+        _number(_number_item(1, 0, 10), value)

@@ -21,6 +21,7 @@ from tests.conftest import Builder, by_id
         ({"history_and_physical": False}, "history_and_physical_missing", "notify"),
         ({"driver_arranged": False}, "no_driver", "stop"),
         ({"iv_access": False}, "no_iv_access", "notify"),
+        ({"monitoring": ["ecg"]}, "no_pulse_oximeter", "notify"),
         ({"site_marked": "not_marked"}, "site_not_marked", "notify"),
         ({"kit_available": False}, "kit_not_available", "notify"),
         ({"airway_risk": True}, "airway_risk", "notify"),

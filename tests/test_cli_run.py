@@ -317,3 +317,13 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert result.exception is not None and type(result.exception).__name__ == "InputError"
+
+
+def test_interrupt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kyphocheck.pipeline.run_to_folder", interrupted)
+    result = run_example(tmp_path / "out")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
