@@ -14,26 +14,19 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 
 from kyphocheck.assess.context import expression_context
-from kyphocheck.checklist import Checklist, CompiledItem
-from kyphocheck.encounter import Allergy, Encounter, Medication, Override, Patient, Procedure
+from kyphocheck.checklist import Checklist
+from kyphocheck.encounter import Encounter, Override, Patient, Procedure
 from kyphocheck.errors import InputError
 from kyphocheck.expressions import ExpressionError, suggest
+from kyphocheck.itemvalues import Problems, convert, plain_text
 from kyphocheck.models import Strict, validation_problems
 from kyphocheck.protocol import Protocol
 from kyphocheck.sources import check_timezone
-from kyphocheck.timeparse import format_local, parse_date, parse_datetime
-from kyphocheck.yamlio import line_of, load_data_file
+from kyphocheck.timeparse import parse_date, parse_datetime
+from kyphocheck.yamlio import load_data_file
 
 _LEVEL = r"^(C[1-7]|T(1[0-2]|[1-9])|L[1-5]|S1)$"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 EARLIEST_BIRTH = date(1900, 1, 1)
-
-
-def _plain_text(value: str) -> str:
-    value = value.strip()
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
 
 
 class PatientFields(Strict):
@@ -52,7 +45,7 @@ class PatientFields(Strict):
     def _text(cls, value: object) -> object:
         if not isinstance(value, str):
             raise ValueError('must be text; quote it ("00482913") so leading zeros are kept')
-        return _plain_text(value)
+        return plain_text(value)
 
 
 class ProcedureFields(Strict):
@@ -77,7 +70,7 @@ class ProcedureFields(Strict):
     @field_validator("proceduralist", mode="before")
     @classmethod
     def _text(cls, value: object) -> object:
-        return _plain_text(value) if isinstance(value, str) else value
+        return plain_text(value) if isinstance(value, str) else value
 
 
 class OverrideFields(Strict):
@@ -97,20 +90,6 @@ class AnswersFile(Strict):
     procedure: ProcedureFields
     answers: dict[str, Any] = {}
     overrides: tuple[OverrideFields, ...] = ()
-
-
-class _Problems:
-    """Collects "file:line: field: reason" lines."""
-
-    def __init__(self, display: str, data: Any) -> None:
-        self.display, self.data = display, data
-        self.lines: list[str] = []
-
-    def add(self, loc: list[str | int], message: str) -> None:
-        line = line_of(self.data, loc)
-        where = f"{self.display}:{line}" if line else self.display
-        field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc)
-        self.lines.append(f"{where}: {field.replace('.[', '[')}: {message}")
 
 
 def read_answers_file(path: Path) -> tuple[AnswersFile, Any]:
@@ -135,7 +114,7 @@ def build_encounter(
     default_timezone: str | None,
 ) -> Encounter:
     """Check an answers file's header and answers against the checklist; type every value."""
-    problems = _Problems(display, data)
+    problems = Problems(display, data)
     patient_fields, procedure_fields = parsed.patient, parsed.procedure
 
     zone_name = procedure_fields.timezone or default_timezone
@@ -194,7 +173,7 @@ def _check_answers(
     protocol: Protocol,
     encounter: Encounter,
     now: datetime,
-    problems: _Problems,
+    problems: Problems,
 ) -> tuple[dict[str, Any], list[str]]:
     item_ids = [c.item.id for c in checklist.items]
     for key in raw:
@@ -259,196 +238,3 @@ def _check_answers(
             f"{problems.display}: answers: missing required answers: {', '.join(missing)}"
         )
     return answers, notes
-
-
-def _past_event(
-    moment: datetime, encounter: Encounter, now: datetime, what: str = "this time"
-) -> None:
-    zone = encounter.procedure.zone
-    if moment > now:
-        raise ValueError(
-            f"{what} {format_local(moment, zone)} is after the clock ({format_local(now, zone)})"
-        )
-    if moment > encounter.procedure.scheduled:
-        raise ValueError(
-            f"{what} {format_local(moment, zone)} is after the scheduled start "
-            f"({format_local(encounter.procedure.scheduled, zone)})"
-        )
-
-
-def _text(value: Any, max_length: int) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"must be text, not {type(value).__name__}; put it in quotes")
-    text = _plain_text(value)
-    if not text:
-        raise ValueError("must not be empty")
-    if len(text) > max_length:
-        raise ValueError(f"is longer than {max_length} characters")
-    return text
-
-
-def convert(
-    compiled: CompiledItem,
-    value: Any,
-    encounter: Encounter,
-    protocol: Protocol,
-    now: datetime,
-    loc: list[str | int],
-    problems: _Problems,
-) -> Any:
-    """An answer as its item's type, or ValueError saying what to write instead."""
-    item = compiled.item
-    zone = encounter.procedure.zone
-    if item.type == "yes_no":
-        if not isinstance(value, bool):
-            raise ValueError(f"must be true or false, not '{value}'")
-        return value
-    if item.type == "choice":
-        if value not in item.choice_values:
-            raise ValueError(
-                f"'{value}' is not one of {', '.join(item.choice_values)}"
-                + suggest(str(value), item.choice_values)
-            )
-        return value
-    if item.type == "multi_choice":
-        if not isinstance(value, list) or len(set(map(str, value))) != len(value):
-            raise ValueError("must be a list of distinct choices")
-        for choice in value:
-            if choice not in item.choice_values:
-                raise ValueError(f"'{choice}' is not one of {', '.join(item.choice_values)}")
-        return list(value)
-    if item.type == "text":
-        return _text(value, item.max_length)
-    if item.type == "number":
-        return _number(compiled, value)
-    if item.type == "date":
-        day = parse_date(value)
-        if item.past_event and day > now.astimezone(zone).date():
-            raise ValueError(f"{day} is after today")
-        if item.past_event and day > encounter.procedure.scheduled.date():
-            raise ValueError(f"{day} is after the scheduled start")
-        return day
-    if item.type == "datetime":
-        moment = parse_datetime(value, zone)
-        if item.past_event:
-            _past_event(moment, encounter, now)
-        return moment
-    if item.type == "medications":
-        return _medications(value, encounter, protocol, now, loc, problems)
-    if item.type == "allergies":
-        return _allergies(value, protocol, loc, problems)
-    raise AssertionError(item.type)
-
-
-def _number(compiled: CompiledItem, value: Any) -> float:
-    item = compiled.item
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"must be a number, not '{value}'")
-    unit = f" {item.unit}" if item.unit else ""
-    if item.min is not None and value < item.min:
-        raise ValueError(f"{value:g}{unit} is below the allowed {item.min:g}{unit}")
-    if item.max is not None and value > item.max:
-        raise ValueError(f"{value:g}{unit} is above the allowed {item.max:g}{unit}")
-    if item.decimals is not None and round(value, item.decimals) != value:
-        raise ValueError(f"{value:g} has more than {item.decimals} decimal places")
-    return value
-
-
-_MEDICATION_FIELDS = {"name", "last_dose", "dose", "prescriber_approved", "regimen"}
-_ALLERGY_FIELDS = {"substance", "reaction", "category"}
-
-
-def _entries(
-    value: Any, fields: set[str], loc: list[str | int], problems: _Problems
-) -> list[tuple[int, dict[str, Any]]] | None:
-    if not isinstance(value, list):
-        problems.add(loc, "must be a list (write [] for none)")
-        return None
-    good = []
-    for index, entry in enumerate(value):
-        if not isinstance(entry, dict):
-            problems.add([*loc, index], "must be a mapping")
-            continue
-        unknown = sorted(set(entry) - fields)
-        for key in unknown:
-            problems.add([*loc, index, key], f"unknown field{suggest(key, fields)}")
-        if not unknown:
-            good.append((index, entry))
-    return good
-
-
-def _medications(
-    value: Any,
-    encounter: Encounter,
-    protocol: Protocol,
-    now: datetime,
-    loc: list[str | int],
-    problems: _Problems,
-) -> list[Medication] | None:
-    entries = _entries(value, _MEDICATION_FIELDS, loc, problems)
-    if entries is None:
-        return None
-    result = []
-    before = len(problems.lines)
-    for index, entry in entries:
-        here = [*loc, index]
-        try:
-            name = _text(entry.get("name"), 200) if "name" in entry else None
-            if name is None:
-                raise ValueError("name: missing")
-        except ValueError as exc:
-            problems.add([*here, "name"], str(exc))
-            continue
-        last_dose = None
-        if entry.get("last_dose") is not None:
-            try:
-                last_dose = parse_datetime(entry["last_dose"], encounter.procedure.zone)
-                _past_event(last_dose, encounter, now, "the last dose")
-            except ValueError as exc:
-                problems.add([*here, "last_dose"], str(exc))
-        approved = entry.get("prescriber_approved")
-        if approved is not None and not isinstance(approved, bool):
-            problems.add([*here, "prescriber_approved"], "must be true or false")
-        dose = entry.get("dose")
-        if dose is not None and not isinstance(dose, str):
-            problems.add([*here, "dose"], 'must be text, e.g. "5 mg twice a day"')
-        regimen = entry.get("regimen")
-        if regimen is not None:
-            drug = protocol.drugs.find(name)
-            variants = [v.id for v in drug.variants] if drug else []
-            if regimen not in variants:
-                allowed = ", ".join(variants) if variants else "none for this medicine"
-                hint = suggest(str(regimen), variants)
-                problems.add(
-                    [*here, "regimen"], f"'{regimen}' is not a regimen of {name} ({allowed}){hint}"
-                )
-        result.append(Medication(name, last_dose, dose, approved, regimen))
-    return result if len(problems.lines) == before else None
-
-
-def _allergies(
-    value: Any, protocol: Protocol, loc: list[str | int], problems: _Problems
-) -> list[Allergy] | None:
-    entries = _entries(value, _ALLERGY_FIELDS, loc, problems)
-    if entries is None:
-        return None
-    categories = [c.id for c in protocol.allergies.categories]
-    result = []
-    before = len(problems.lines)
-    for index, entry in entries:
-        here = [*loc, index]
-        fields = {}
-        for key in ("substance", "reaction"):
-            try:
-                fields[key] = _text(entry.get(key), 200)
-            except ValueError as exc:
-                problems.add([*here, key], "missing" if key not in entry else str(exc))
-        category = entry.get("category")
-        if category is not None and category not in categories:
-            problems.add(
-                [*here, "category"],
-                f"unknown category '{category}'{suggest(str(category), categories)}",
-            )
-        if len(fields) == 2:
-            result.append(Allergy(fields["substance"], fields["reaction"], category))
-    return result if len(problems.lines) == before else None

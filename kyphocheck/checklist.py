@@ -21,6 +21,7 @@ from kyphocheck.expressions import (
     ExpressionError,
     check_names,
     compile_expression,
+    sandbox,
     suggest,
 )
 from kyphocheck.models import Severity, Strict, validation_problems
@@ -347,8 +348,6 @@ def _compile_items(
 def _compile_rules(
     rules: list[tuple[Rule, Origin]], item_ids: list[str]
 ) -> tuple[list[CompiledRule], list[str]]:
-    from kyphocheck.expressions import sandbox
-
     compiled: list[CompiledRule] = []
     problems: list[str] = []
     seen: set[str] = set()

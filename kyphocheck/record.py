@@ -85,11 +85,13 @@ def build_record(
             "version": checklist.version,
             "sha256": checklist.sha256,
             "title": checklist.title,
+            "files": list(checklist.files),
         },
         "protocol": {
             "name": protocol.info.name,
             "version": protocol.info.version,
             "sha256": protocol.sha256,
+            "files": protocol.files,
         },
         "patient": encounter.patient.as_dict(),
         "procedure": encounter.procedure.as_dict(),

@@ -118,8 +118,14 @@ def test_example_is_valid(tmp_path: Path, site: Site) -> None:
             "answers.driver_phone: a phone number needs at least 7 characters",
         ),
         (lambda d: d.update(colour="red"), "colour: unknown field"),
-        (lambda d: d["answers"].update(monitoring=["ecg", "ekg"]), "answers.monitoring: 'ekg' is not one of pulse_oximeter, blood_pressure, ecg, capnography"),
-        (lambda d: d["answers"].update(monitoring=["ecg", "ecg"]), "answers.monitoring: must be a list of distinct choices"),
+        (
+            lambda d: d["answers"].update(monitoring=["ecg", "ekg"]),
+            "answers.monitoring: 'ekg' is not one of pulse_oximeter, blood_pressure, ecg, capnography",
+        ),
+        (
+            lambda d: d["answers"].update(monitoring=["ecg", "ecg"]),
+            "answers.monitoring: must be a list of distinct choices",
+        ),
     ],
 )
 def test_one_clear_line_per_problem(tmp_path: Path, site: Site, change, expected: str) -> None:
@@ -228,7 +234,7 @@ def _number_item(decimals: int, low: float, high: float):
     value=st.floats(min_value=-1000, max_value=1000, allow_nan=False),
 )
 def test_number_parsing_properties(decimals: int, value: float) -> None:
-    from kyphocheck.answers import _number
+    from kyphocheck.itemvalues import number_value as _number
 
     compiled = _number_item(decimals, -500, 500)
     rounded = round(value, decimals)
@@ -244,7 +250,7 @@ def test_number_parsing_properties(decimals: int, value: float) -> None:
 
 @pytest.mark.parametrize("value", [True, "1.5", None, [1]])
 def test_number_refuses_non_numbers(value: object) -> None:
-    from kyphocheck.answers import _number
+    from kyphocheck.itemvalues import number_value as _number
 
     with pytest.raises(ValueError, match="must be a number"):
         _number(_number_item(1, 0, 10), value)
