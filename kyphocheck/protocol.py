@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import Any, Literal, Self
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from kyphocheck.drugs import DrugTable, normalise_name
 from kyphocheck.errors import InputError
-from kyphocheck.expressions import Expression, ExpressionError, compile_expression
-from kyphocheck.models import Duration, Severity, Sourced, Strict, validation_problems
+from kyphocheck.models import Severity, Sourced, Strict, validation_problems
 from kyphocheck.sources import DataFile
 
 PROTOCOL_FILES = (
@@ -30,14 +30,6 @@ PROTOCOL_FILES = (
 )
 Anesthesia = Literal["local", "moderate_sedation", "general"]
 
-# Names the drug `when` expressions may read.
-DRUG_EXPRESSION_NAMES = frozenset({"computed", "patient", "procedure", "age_years"})
-
-
-def normalise_name(name: str) -> str:
-    """Case- and space-insensitive form of a medicine or substance name."""
-    return " ".join(name.casefold().split())
-
 
 class ProtocolInfo(Strict):
     """protocol.yaml: the protocol's name and version."""
@@ -45,131 +37,6 @@ class ProtocolInfo(Strict):
     name: str
     version: str
     procedure_risk: dict[str, str] = {}
-
-
-class DrugClass(Strict):
-    """Defaults shared by a class of drugs."""
-
-    label: str
-    severity: Severity
-    prescriber_approval: bool = False
-
-
-class DrugVariant(Strict):
-    """One way a drug is taken (dose, route, indication) with its own hold."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: str
-    when: str | None = None
-    brands: tuple[str, ...] = ()
-    default: bool = False
-    hold: Duration | None = None
-    restart: Duration | None = None
-    severity: Severity | None = None
-    taking_severity: Severity | None = None
-    advice: str | None = None
-    source: str | None = None
-    confirm: bool | None = None
-
-    @field_validator("when")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                expression = compile_expression(value)
-            except ExpressionError as exc:
-                raise ValueError(str(exc)) from None
-            unknown = expression.names - DRUG_EXPRESSION_NAMES
-            if unknown:
-                raise ValueError(f"unknown name '{sorted(unknown)[0]}' in when")
-        return value
-
-
-class Drug(Sourced):
-    """A row of the drug table. Row fields are the defaults of its variants."""
-
-    generic: str = Field(min_length=2)
-    brands: tuple[str, ...] = ()
-    drug_class: str = Field(alias="class")
-    hold: Duration | None = None
-    restart: Duration | None = None
-    severity: Severity | None = None
-    taking_severity: Severity | None = None
-    advice: str | None = None
-    variants: tuple[DrugVariant, ...] = ()
-
-    @model_validator(mode="after")
-    def _one_default(self) -> Self:
-        if self.variants:
-            ids = [v.id for v in self.variants]
-            if len(set(ids)) != len(ids):
-                raise ValueError("variant ids must be unique")
-            if sum(v.default for v in self.variants) != 1:
-                raise ValueError("exactly one variant must be the default")
-        return self
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The generic name and every brand name."""
-        return (self.generic, *self.brands)
-
-    @cached_property
-    def compiled_when(self) -> dict[str, Expression]:
-        """The variants' `when` expressions, compiled once."""
-        return {v.id: compile_expression(v.when) for v in self.variants if v.when}
-
-
-class DrugPolicy(Strict):
-    """Severities for what the drug table cannot say row by row."""
-
-    unknown_medicine: Severity
-    last_dose_unknown: Severity
-    not_prescriber_approved: Severity
-    source_prescriber_approval: str
-
-
-class DrugTable(Strict):
-    """drugs.yaml."""
-
-    asra: str | None = None
-    policy: DrugPolicy
-    classes: dict[str, DrugClass]
-    drugs: tuple[Drug, ...]
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        seen: dict[str, str] = {}
-        for drug in self.drugs:
-            if drug.drug_class not in self.classes:
-                raise ValueError(f"{drug.generic}: unknown class '{drug.drug_class}'")
-            for name in drug.names:
-                key = normalise_name(name)
-                if key in seen and seen[key] != drug.generic:
-                    raise ValueError(
-                        f"the name '{name}' is given to {seen[key]} and {drug.generic}"
-                    )
-                seen[key] = drug.generic
-        return self
-
-    @cached_property
-    def by_name(self) -> dict[str, Drug]:
-        """Every generic and brand name, normalised, to its row."""
-        return {normalise_name(name): drug for drug in self.drugs for name in drug.names}
-
-    def find(self, name: str) -> Drug | None:
-        """The row for a medicine name, generic or brand, in any case.
-
-        A name with a dose after it ("Eliquis 5 mg") matches by its longest known beginning.
-        """
-        key = normalise_name(name)
-        if key in self.by_name:
-            return self.by_name[key]
-        words = key.split(" ")
-        for length in range(len(words) - 1, 0, -1):
-            drug = self.by_name.get(" ".join(words[:length]))
-            if drug is not None:
-                return drug
-        return None
 
 
 class FastingInterval(Sourced):

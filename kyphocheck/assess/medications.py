@@ -6,9 +6,10 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from kyphocheck.assess.findings import DEFAULT_ACTION, Finding, sentence, slug
+from kyphocheck.drugs import Drug, DrugVariant, normalise_name
 from kyphocheck.encounter import Medication
 from kyphocheck.models import Duration, Severity
-from kyphocheck.protocol import Drug, DrugVariant, Protocol, normalise_name
+from kyphocheck.protocol import Protocol
 from kyphocheck.timeparse import format_local
 
 
