@@ -112,20 +112,26 @@ def build_encounter(
     protocol: Protocol,
     now: datetime,
     default_timezone: str | None,
+    *,
+    partial: bool = False,
 ) -> Encounter:
-    """Check an answers file's header and answers against the checklist; type every value."""
+    """Check an answers file's header and answers against the checklist; type every value.
+
+    With `partial`, missing answers are not a problem: the interactive flow assesses the
+    checklist as it is filled in.
+    """
     problems = Problems(display, data)
     patient_fields, procedure_fields = parsed.patient, parsed.procedure
 
     zone_name = procedure_fields.timezone or default_timezone
     if zone_name is None:
         problems.add(["procedure", "timezone"], "missing; give an IANA zone or set it in site.yaml")
-        raise InputError(problems.lines)
+        raise problems.error()
     try:
         zone = check_timezone(zone_name)
     except ValueError as exc:
         problems.add(["procedure", "timezone"], str(exc))
-        raise InputError(problems.lines) from None
+        raise problems.error() from None
 
     scheduled = dob = None
     try:
@@ -143,7 +149,7 @@ def build_encounter(
     # The answers' conditions depend on the header (age, sex, start): check them only on a
     # valid header, so one wrong date of birth does not echo as other problems.
     if problems.lines or scheduled is None or dob is None:
-        raise InputError(problems.lines)
+        raise problems.error()
 
     patient = Patient(**patient_fields.model_dump(exclude={"dob"}), dob=dob)
     procedure = Procedure(
@@ -154,9 +160,11 @@ def build_encounter(
         anesthesia=procedure_fields.anesthesia,
     )
     encounter = Encounter(parsed.checklist, patient, procedure, {})
-    answers, notes = _check_answers(parsed.answers, checklist, protocol, encounter, now, problems)
+    answers, notes = _check_answers(
+        parsed.answers, checklist, protocol, encounter, now, problems, partial=partial
+    )
     if problems.lines:
-        raise InputError(problems.lines)
+        raise problems.error()
     return Encounter(
         checklist=checklist.id,
         patient=patient,
@@ -174,6 +182,8 @@ def _check_answers(
     encounter: Encounter,
     now: datetime,
     problems: Problems,
+    *,
+    partial: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
     item_ids = [c.item.id for c in checklist.items]
     for key in raw:
@@ -233,8 +243,9 @@ def _check_answers(
                 break
         else:
             answers[item.id] = typed
-    if missing:
+    if missing and not partial:
         problems.lines.append(
             f"{problems.display}: answers: missing required answers: {', '.join(missing)}"
         )
+        problems.fields.extend(("answers", item_id) for item_id in missing)
     return answers, notes

@@ -18,6 +18,7 @@ import typer
 from kyphocheck import __version__
 
 if TYPE_CHECKING:
+    from kyphocheck.pipeline import RecordResult
     from kyphocheck.record import Clock
     from kyphocheck.sources import Site
 
@@ -130,6 +131,14 @@ class FailOn(StrEnum):
     notify = "notify"
 
 
+FailOnOption = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on", help="Exit 3 when the record holds a finding of this severity or worse."
+    ),
+]
+
+
 class OutputFormat(StrEnum):
     """Output formats of listing commands."""
 
@@ -155,30 +164,93 @@ def run(
     no_sign: Annotated[
         bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
     ] = False,
-    fail_on: Annotated[
-        FailOn | None,
-        typer.Option(
-            "--fail-on", help="Exit 3 when the record holds a finding of this severity or worse."
-        ),
+    fail_on: FailOnOption = None,
+    checklist: Annotated[
+        str | None,
+        typer.Option("--checklist", help="Checklist to use (default: the answers file's, or ask)."),
     ] = None,
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
-    """Go through the checklist for one patient and write the record folder."""
-    from kyphocheck.console import warn
+    """Go through the checklist for one patient and write the record folder.
+
+    At a terminal it asks every question (only the missing or invalid ones with --answers);
+    with --non-interactive it never asks and fails on missing answers.
+    """
     from kyphocheck.errors import UsageError
     from kyphocheck.pipeline import run_to_folder
-    from kyphocheck.report import print_run_result
 
-    if answers is None:
-        raise UsageError(
-            "give --answers FILE (with --non-interactive for scripts); "
-            "interactive prompting is not available in this version"
-        )
     clock = _clock(now)
     the_site = _site(site)
-    out_dir = out or Path(the_site.config.output_folder or "records")
-    result = run_to_folder(the_site, answers, out_dir, clock)
+    if non_interactive:
+        if answers is None:
+            raise UsageError("--non-interactive needs --answers FILE")
+        out_dir = out or Path(the_site.config.output_folder or "records")
+        _report(run_to_folder(the_site, answers, out_dir, clock), no_sign, fail_on)
+        return
+    from kyphocheck import interactive
+    from kyphocheck.drafts import DraftStore
+    from kyphocheck.prompts import QuestionaryPrompter
+
+    interactive.require_terminal()
+    options = interactive.Options(the_site, clock, out, no_sign)
+    result = interactive.start(options, QuestionaryPrompter(), answers, checklist, DraftStore())
+    _report(result, no_sign, fail_on)
+
+
+@app.command()
+@reports_errors
+def resume(
+    draft: Annotated[
+        str | None, typer.Argument(help="Draft id (default: the latest; see kyphocheck drafts).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the record (default: as started).")
+    ] = None,
+    no_sign: Annotated[
+        bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
+    ] = False,
+    fail_on: FailOnOption = None,
+    site: SiteOption = None,
+    now: NowOption = None,
+) -> None:
+    """Continue an interrupted run exactly where it stopped."""
+    from kyphocheck import interactive
+    from kyphocheck.drafts import DraftStore
+    from kyphocheck.prompts import QuestionaryPrompter
+
+    interactive.require_terminal()
+    store = DraftStore()
+    saved = store.load(draft) if draft else store.latest()
+    the_site = _site(site if site is not None else (Path(saved.site) if saved.site else None))
+    options = interactive.Options(the_site, _clock(now), out, no_sign or saved.no_sign)
+    result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
+    _report(result, options.no_sign, fail_on)
+
+
+@app.command()
+@reports_errors
+def drafts(
+    discard: Annotated[
+        str | None, typer.Option("--discard", help="Remove the draft with this id.")
+    ] = None,
+) -> None:
+    """List interrupted runs that can be resumed, or remove one."""
+    from kyphocheck.drafts import DraftStore
+    from kyphocheck.report import print_drafts
+
+    store = DraftStore()
+    if discard is not None:
+        store.discard(discard)
+        typer.echo(f"Draft {discard} removed.")
+        return
+    print_drafts(store.all())
+
+
+def _report(result: RecordResult, no_sign: bool, fail_on: FailOn | None) -> None:
+    from kyphocheck.console import warn
+    from kyphocheck.report import print_run_result
+
     for message in result.warnings:
         warn(message)
     if not no_sign:

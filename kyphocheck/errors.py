@@ -27,8 +27,12 @@ class InputError(KyphocheckError):
 
     exit_code = 2
 
-    def __init__(self, problems: str | Iterable[str]) -> None:
+    def __init__(
+        self, problems: str | Iterable[str], fields: Iterable[tuple[str | int, ...]] = ()
+    ) -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
+        # The answers-file fields the problems are about, where known (the prompts re-ask them).
+        self.fields = list(fields)
         super().__init__("; ".join(self.problems))
 
     def lines(self) -> list[str]:

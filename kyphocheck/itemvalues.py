@@ -12,6 +12,7 @@ from typing import Any
 
 from kyphocheck.checklist import CompiledItem
 from kyphocheck.encounter import Allergy, Encounter, Medication
+from kyphocheck.errors import InputError
 from kyphocheck.expressions import suggest
 from kyphocheck.protocol import Protocol
 from kyphocheck.timeparse import format_local, parse_date, parse_datetime
@@ -34,13 +35,19 @@ class Problems:
     def __init__(self, display: str, data: Any) -> None:
         self.display, self.data = display, data
         self.lines: list[str] = []
+        self.fields: list[tuple[str | int, ...]] = []
 
     def add(self, loc: list[str | int], message: str) -> None:
         """Add a problem at the field `loc`, with the line it was written on."""
+        self.fields.append(tuple(loc))
         line = line_of(self.data, loc)
         where = f"{self.display}:{line}" if line else self.display
         field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc)
         self.lines.append(f"{where}: {field.replace('.[', '[')}: {message}")
+
+    def error(self) -> InputError:
+        """The problems as one error, which remembers the field of each."""
+        return InputError(self.lines, fields=self.fields)
 
 
 def past_event(

@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kyphocheck.answers import build_encounter, read_answers_file
+from pydantic import ValidationError
+
+from kyphocheck.answers import AnswersFile, build_encounter, read_answers_file
 from kyphocheck.assess import Assessment, assess
 from kyphocheck.checklist import Checklist, load_checklist
 from kyphocheck.documents import render_documents
 from kyphocheck.encounter import Encounter
+from kyphocheck.errors import InputError
+from kyphocheck.models import validation_problems
 from kyphocheck.protocol import PROTOCOL_FILES, Protocol, load_protocol
 from kyphocheck.record import Clock, build_record, canonical_json, check_overrides, seal_id
 from kyphocheck.recordfolder import folder_name, write_record_folder
@@ -39,10 +43,23 @@ class Prepared:
 def prepare(site: Site, answers_path: Path, clock: Clock) -> Prepared:
     """Read an answers file and check it against its checklist and the protocol."""
     parsed, data = read_answers_file(answers_path)
+    return _check(site, parsed, data, str(answers_path), clock)
+
+
+def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prepared:
+    """Check an answers document made in memory (by the interactive flow)."""
+    try:
+        parsed = AnswersFile.model_validate(document)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, document, "answers")) from None
+    return _check(site, parsed, document, "answers", clock)
+
+
+def _check(site: Site, parsed: AnswersFile, data: Any, display: str, clock: Clock) -> Prepared:
     protocol = load_site_protocol(site)
     checklist = load_checklist(site, parsed.checklist)
     encounter = build_encounter(
-        parsed, data, str(answers_path), checklist, protocol, clock.now, site.config.timezone
+        parsed, data, display, checklist, protocol, clock.now, site.config.timezone
     )
     return Prepared(checklist, protocol, encounter)
 
@@ -82,7 +99,11 @@ def make_record_files(
 
 def run_to_folder(site: Site, answers_path: Path, out: Path, clock: Clock) -> RecordResult:
     """The whole scripted run: read, assess, render, write the record folder."""
-    prepared = prepare(site, answers_path, clock)
+    return write_record(site, prepare(site, answers_path, clock), out, clock)
+
+
+def write_record(site: Site, prepared: Prepared, out: Path, clock: Clock) -> RecordResult:
+    """Assess, render and write the record folder of a checked encounter."""
     record, files, assessment, warnings = make_record_files(site, prepared, clock)
     name = folder_name(
         prepared.encounter.procedure.scheduled,

@@ -9,6 +9,7 @@ from kyphocheck.console import out
 
 if TYPE_CHECKING:
     from kyphocheck.checklist import Checklist
+    from kyphocheck.drafts import Draft
     from kyphocheck.pipeline import RecordResult
     from kyphocheck.sources import DataFile
 
@@ -43,6 +44,28 @@ def print_run_result(result: RecordResult) -> None:
     else:
         console.print("No findings.")
     console.print(Text("Record written: ") + Text(str(result.folder), style="bold"))
+
+
+def print_drafts(drafts: list[Draft]) -> None:
+    """Drafts that can be resumed: initials and MRN only, never the whole name."""
+    from rich.table import Table
+
+    if not drafts:
+        out().print("No drafts.")
+        return
+    table = Table("id", "patient", "MRN", "checklist", "updated", "progress")
+    for draft in drafts:
+        progress = draft.progress
+        table.add_row(
+            draft.id,
+            draft.initials,
+            str(draft.document.get("patient", {}).get("mrn") or "-"),
+            str(draft.document.get("checklist") or "-"),
+            draft.updated_at[:16].replace("T", " "),
+            f"{progress.get('answered', 0)} of {progress.get('total', '?')}",
+        )
+    out().print(table)
+    out().print("Resume one with: kyphocheck resume ID")
 
 
 def print_checklists(found: list[tuple[Checklist, DataFile]], *, as_json: bool) -> None:

@@ -84,3 +84,47 @@ def age_in_years(born: date, on: date) -> int:
 def format_local(moment: datetime, zone: tzinfo) -> str:
     """A moment as a nurse reads it in the site's zone: "Fri 27 Nov 2026 08:30"."""
     return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+
+
+_RELATIVE = re.compile(r"^(?:(today|yesterday|tomorrow)\s+)?(\d{1,2}):(\d{2})$")
+
+
+def parse_user_datetime(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """What a nurse types: `now`, `22:00` (today), `yesterday 22:00`, or `2026-11-30 22:00`."""
+    words = " ".join(text.strip().lower().split())
+    if words == "now":
+        return now.astimezone(zone).replace(second=0, microsecond=0)
+    match = _RELATIVE.match(words)
+    if match:
+        day_word, hour, minute = match.groups()
+        if int(hour) > 23 or int(minute) > 59:
+            raise ValueError(f"'{text}' is not a time of day; e.g. 22:00")
+        shift = {"yesterday": -1, "tomorrow": 1}.get(day_word or "today", 0)
+        day = now.astimezone(zone).date() + timedelta(days=shift)
+        return localize(datetime(day.year, day.month, day.day, int(hour), int(minute)), zone)
+    try:
+        return parse_datetime(text.strip(), zone)
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not understood; type e.g. 2026-11-30 22:00, 22:00, yesterday 22:00 or now"
+        ) from None
+
+
+def parse_user_date(text: str, now: datetime, zone: ZoneInfo) -> date:
+    """A date as typed: `today`, `yesterday` or `2026-11-24`."""
+    words = text.strip().lower()
+    today = now.astimezone(zone).date()
+    if words in ("today", "yesterday"):
+        return today - timedelta(days=1 if words == "yesterday" else 0)
+    try:
+        return parse_date(words)
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not understood; type e.g. 2026-11-24, today or yesterday"
+        ) from None
+
+
+def describe(moment: datetime, zone: ZoneInfo) -> str:
+    """A moment in full words for an echo: "Monday 30 November 2026, 22:00 CST"."""
+    local = moment.astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z}"

@@ -210,10 +210,19 @@ def test_system_clock_refuses_future_events(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "is after the clock" in result.stderr
 
 
-def test_no_answers_is_usage_error(tmp_path: Path) -> None:
-    result = run("--out", str(tmp_path))
+def test_without_a_terminal_exit_2_naming_the_flags(tmp_path: Path) -> None:
+    result = run("--out", str(tmp_path / "out"))
     assert result.exit_code == 2
-    assert "give --answers FILE" in result.stderr
+    assert "no terminal to ask questions on: use --non-interactive with --answers FILE" in (
+        result.stderr
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_interactive_needs_answers(tmp_path: Path) -> None:
+    result = run("--non-interactive", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "--non-interactive needs --answers FILE" in result.stderr
 
 
 def test_unknown_option_exit_2() -> None:
@@ -307,6 +316,7 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
         [
             "--debug",
             "run",
+            "--non-interactive",
             "--answers",
             str(write_answers(tmp_path, data)),
             "--now",

@@ -1,0 +1,177 @@
+"""Starting and resuming an interactive run: drafts, signals, and the record at the end.
+
+Ctrl-C, SIGTERM and SIGHUP (the terminal closed) all end the same way: the draft, saved after
+every answer, is saved once more, one line says how to resume, and the exit code is 130.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from kyphocheck.checklist import list_checklists, load_checklist
+from kyphocheck.console import err, warn
+from kyphocheck.drafts import Draft, DraftStore
+from kyphocheck.errors import InputError, KyphocheckError, UsageError
+from kyphocheck.interview import Interview
+from kyphocheck.pipeline import RecordResult, load_site_protocol, prepare_document, write_record
+from kyphocheck.prompts import EndOfInput, Prompter
+from kyphocheck.record import Clock
+from kyphocheck.sources import Site
+from kyphocheck.yamlio import load_data_file
+
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(KyphocheckError):
+    """The run was interrupted; the draft is saved."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+def require_terminal() -> None:
+    """Refuse, before any prompt is drawn, to prompt without a terminal."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "no terminal to ask questions on: use --non-interactive with --answers FILE"
+        )
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupt_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP interrupt like Ctrl-C while the flow runs."""
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line chose for a run."""
+
+    site: Site
+    clock: Clock
+    out: Path | None
+    no_sign: bool
+
+
+def start(
+    options: Options,
+    prompter: Prompter,
+    answers: Path | None,
+    checklist_id: str | None,
+    store: DraftStore,
+) -> RecordResult:
+    """A new interactive run, pre-filled from an answers file if one is given."""
+    document: dict[str, Any] = {"patient": {}, "procedure": {}, "answers": {}}
+    if answers is not None:
+        data = load_data_file(answers)
+        if not isinstance(data, dict):
+            raise InputError(f"{answers}: an answers file must be a mapping")
+        for key in ("checklist", "patient", "procedure", "answers", "overrides"):
+            if key in data:
+                document[key] = _plain(data[key])
+    chosen = checklist_id or document.get("checklist")
+    if chosen is None:
+        available = [c for c, _ in list_checklists(options.site)]
+        chosen = prompter.select(
+            "Which checklist?", [(f"{c.title} ({c.version})", c.id) for c in available]
+        )
+    checklist = load_checklist(options.site, str(chosen))
+    document["checklist"] = checklist.id
+    draft = Draft.new(document, options.clock.now)
+    draft.site = str(options.site.root) if options.site.root else None
+    draft.out = str(options.out) if options.out else None
+    draft.no_sign = options.no_sign
+    interview = Interview(
+        options.site, checklist, load_site_protocol(options.site), options.clock, draft, store
+    )
+    if answers is not None:
+        _prefill(interview)
+    return _run(interview, prompter, options, store)
+
+
+def resume(
+    options: Options, prompter: Prompter, draft_id: str | None, store: DraftStore
+) -> RecordResult:
+    """Continue a draft exactly where it stopped."""
+    draft = store.load(draft_id) if draft_id else store.latest()
+    checklist = load_checklist(options.site, str(draft.document["checklist"]))
+    interview = Interview(
+        options.site, checklist, load_site_protocol(options.site), options.clock, draft, store
+    )
+    err().print(f"Resuming draft {draft.id} ({draft.initials}).", markup=False)
+    if draft.checklist_sha256 and draft.checklist_sha256 != checklist.sha256:
+        warn(
+            f"the checklist '{checklist.id}' changed since this draft was saved; "
+            "every saved answer is checked again"
+        )
+        _prefill(interview)
+    return _run(interview, prompter, options, store)
+
+
+def _prefill(interview: Interview) -> None:
+    """Keep the valid answers of a document (marked as asked), drop and report the rest."""
+    with contextlib.suppress(InputError):
+        for line in interview.revalidate():
+            warn(f"{line}; it will be asked again")
+    interview.draft.visited = [
+        c.item.id for c in interview.checklist.items if c.item.id in interview.answers
+    ]
+    interview.save()
+
+
+def _run(
+    interview: Interview, prompter: Prompter, options: Options, store: DraftStore
+) -> RecordResult:
+    from kyphocheck.flow import run_flow
+
+    try:
+        with interrupt_signals():
+            run_flow(interview, prompter)
+    except KeyboardInterrupt:
+        _save_quietly(interview)
+        raise Interrupted(
+            f"interrupted: the draft is saved; resume with: kyphocheck resume {interview.draft.id}"
+        ) from None
+    except EndOfInput:
+        _save_quietly(interview)
+        raise UsageError(
+            f"the input ended: the draft is saved (kyphocheck resume {interview.draft.id}); "
+            "for scripts use --non-interactive with --answers FILE"
+        ) from None
+    prepared = prepare_document(options.site, interview.document, options.clock)
+    out = options.out or Path(interview.draft.out or options.site.config.output_folder or "records")
+    result = write_record(options.site, prepared, out, options.clock)
+    with contextlib.suppress(KyphocheckError, OSError):
+        store.discard(interview.draft.id)
+    return result
+
+
+def _save_quietly(interview: Interview) -> None:
+    with contextlib.suppress(Exception):
+        interview.save()
+
+
+def _plain(value: Any) -> Any:
+    """YAML data as plain JSON-ready values (line-tracking containers become dict and list)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

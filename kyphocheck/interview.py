@@ -1,0 +1,309 @@
+"""The state of an interactive run, free of any terminal code.
+
+Its single source of truth is an answers document in the answers-file format (version 1). Each
+answer the nurse gives is checked by the same code as an answers file, the draft saved after it
+is that document, and the record at the end is made from it exactly as a scripted run would
+make it: interrupted, resumed and uninterrupted runs cannot differ.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from kyphocheck.answers import AnswersFile, PatientFields, ProcedureFields, build_encounter
+from kyphocheck.assess import Assessment, Finding, assess, expression_context
+from kyphocheck.checklist import Checklist, CompiledItem
+from kyphocheck.drafts import Draft, DraftStore
+from kyphocheck.encounter import Encounter
+from kyphocheck.errors import InputError
+from kyphocheck.expressions import ExpressionError
+from kyphocheck.itemvalues import Problems, convert
+from kyphocheck.protocol import Protocol
+from kyphocheck.record import Clock
+from kyphocheck.sources import Site
+
+HEADER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("patient", "name"),
+    ("patient", "mrn"),
+    ("patient", "dob"),
+    ("patient", "sex"),
+    ("patient", "weight_kg"),
+    ("patient", "language"),
+    ("procedure", "scheduled"),
+    ("procedure", "timezone"),
+    ("procedure", "levels"),
+    ("procedure", "proceduralist"),
+    ("procedure", "anesthesia"),
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one answer changed: answers dropped, findings that appeared or cleared."""
+
+    dropped: tuple[str, ...]
+    new: tuple[Finding, ...]
+    cleared: tuple[Finding, ...]
+
+
+@dataclass
+class Interview:
+    """One patient's checklist being filled in."""
+
+    site: Site
+    checklist: Checklist
+    protocol: Protocol
+    clock: Clock
+    draft: Draft
+    store: DraftStore | None = None
+    _findings: tuple[Finding, ...] = field(default=(), init=False)
+
+    # -- the document -------------------------------------------------------------------------
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The answers document (the draft's)."""
+        return self.draft.document
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """Raw answers by item id, as an answers file holds them."""
+        answers: dict[str, Any] = self.document.setdefault("answers", {})
+        return answers
+
+    def header_value(self, part: str, key: str) -> Any:
+        """A header field's raw value, or None."""
+        return self.document.setdefault(part, {}).get(key)
+
+    def set_header(self, part: str, key: str, value: Any) -> None:
+        """Set a header field and save."""
+        self.document.setdefault(part, {})[key] = value
+        self.save()
+
+    def invalid_header_fields(self) -> list[tuple[str, str]]:
+        """Header fields that are missing or do not validate, in asking order."""
+        bad: set[tuple[str, str]] = set()
+        for part, model in (("patient", PatientFields), ("procedure", ProcedureFields)):
+            values = {k: v for k, v in self.document.get(part, {}).items() if v is not None}
+            try:
+                model.model_validate(values)
+            except ValidationError as exc:
+                bad |= {(part, str(e["loc"][0])) for e in exc.errors() if e["loc"]}
+        default_zone = self.site.config.timezone
+        if not self.header_value("procedure", "timezone") and default_zone:
+            bad.discard(("procedure", "timezone"))
+        elif not self.header_value("procedure", "timezone"):
+            bad.add(("procedure", "timezone"))
+        try:
+            self.encounter()
+        except InputError as exc:
+            bad |= {(str(f[0]), str(f[1])) for f in exc.fields if f and f[0] != "answers"}
+        return [f for f in HEADER_FIELDS if f in bad]
+
+    # -- checking -----------------------------------------------------------------------------
+
+    def _parsed(self, answers: dict[str, Any] | None = None) -> AnswersFile:
+        document = copy.deepcopy(self.document)
+        document["checklist"] = self.checklist.id
+        if answers is not None:
+            document["answers"] = answers
+        document.setdefault("answers", {})
+        try:
+            return AnswersFile.model_validate(document)
+        except ValidationError as exc:
+            raise InputError(f"header: {exc.errors()[0]['msg']}") from None
+
+    def encounter(self, *, partial: bool = True) -> Encounter:
+        """The encounter as far as it is answered (InputError while the header is incomplete)."""
+        parsed = self._parsed()
+        return build_encounter(
+            parsed,
+            self.document,
+            "answers",
+            self.checklist,
+            self.protocol,
+            self.clock.now,
+            self.site.config.timezone,
+            partial=partial,
+        )
+
+    def assessment(self) -> Assessment:
+        """Findings for the answers given so far."""
+        return assess(self.checklist, self.protocol, self.encounter(), self.clock.now)
+
+    def check_value(self, item_id: str, raw: Any) -> Any:
+        """The typed value of `raw` for an item, or ValueError saying what to type instead."""
+        compiled = self.checklist.by_id[item_id]
+        encounter = self.encounter()
+        problems = Problems("answer", {})
+        typed = convert(
+            compiled, raw, encounter, self.protocol, self.clock.now, ["answers", item_id], problems
+        )
+        if problems.lines:
+            raise ValueError("; ".join(line.split(": ", 2)[-1] for line in problems.lines))
+        context = self._context(encounter)
+        for expression, message in compiled.validators:
+            try:
+                ok = expression.evaluate({**context, "value": typed})
+            except ExpressionError as exc:
+                raise ValueError(f"the checklist's check failed: {exc}") from None
+            if not ok:
+                raise ValueError(message)
+        return typed
+
+    def _context(self, encounter: Encounter) -> dict[str, Any]:
+        return expression_context(
+            self.protocol,
+            encounter.patient,
+            encounter.procedure,
+            encounter.age_years,
+            encounter.answers,
+            self.clock.now,
+            [c.item.id for c in self.checklist.items],
+        )
+
+    # -- moving through the checklist ---------------------------------------------------------
+
+    def applicable(self) -> list[CompiledItem]:
+        """Items whose `when` holds for the answers so far, in checklist order."""
+        encounter = self.encounter()
+        answers: dict[str, Any] = {}
+        result = []
+        for compiled in self.checklist.items:
+            if compiled.when is not None:
+                context = expression_context(
+                    self.protocol,
+                    encounter.patient,
+                    encounter.procedure,
+                    encounter.age_years,
+                    answers,
+                    self.clock.now,
+                    [c.item.id for c in self.checklist.items],
+                )
+                if not compiled.when.evaluate(context):
+                    continue
+            result.append(compiled)
+            if compiled.item.id in encounter.answers:
+                answers[compiled.item.id] = encounter.answers[compiled.item.id]
+        return result
+
+    def is_required(self, compiled: CompiledItem) -> bool:
+        """Whether an item must be answered, its `required` condition evaluated now."""
+        if isinstance(compiled.required, bool):
+            return compiled.required
+        return bool(compiled.required.evaluate(self._context(self.encounter())))
+
+    def next_item(self) -> CompiledItem | None:
+        """The first item that applies and has not been asked yet."""
+        for compiled in self.applicable():
+            if compiled.item.id not in self.draft.visited:
+                return compiled
+        return None
+
+    def missing_required(self) -> list[str]:
+        """Required items that apply and have no answer."""
+        try:
+            self.encounter(partial=False)
+        except InputError as exc:
+            return [str(f[1]) for f in exc.fields if f and f[0] == "answers"]
+        return []
+
+    def set_answer(self, item_id: str, raw: Any, *, done: bool = True) -> Change:
+        """Record an answer (None clears it), drop answers that no longer apply, save.
+
+        `done=False` keeps the item open (a medication list still being filled in).
+        """
+        before = self._findings
+        if raw is None:
+            self.answers.pop(item_id, None)
+        else:
+            self.answers[item_id] = raw
+        if done and item_id not in self.draft.visited:
+            self.draft.visited.append(item_id)
+        dropped = self._drop_inapplicable()
+        self.save()
+        self._findings = self.assessment().findings
+        return Change(
+            dropped=tuple(dropped),
+            new=tuple(f for f in self._findings if f not in before),
+            cleared=tuple(f for f in before if f.id not in {n.id for n in self._findings}),
+        )
+
+    def skip(self, item_id: str) -> None:
+        """Leave an optional item unanswered and move on."""
+        self.set_answer(item_id, None)
+
+    def _drop_inapplicable(self) -> list[str]:
+        applicable = {c.item.id for c in self.applicable()}
+        dropped = [item_id for item_id in list(self.answers) if item_id not in applicable]
+        for item_id in dropped:
+            del self.answers[item_id]
+        self.draft.visited = [i for i in self.draft.visited if i in applicable]
+        return dropped
+
+    def refresh_findings(self) -> tuple[Finding, ...]:
+        """Assess the answers now and remember the findings (for the next change)."""
+        self._findings = self.assessment().findings
+        return self._findings
+
+    def revalidate(self) -> list[str]:
+        """Drop saved answers the checklist no longer accepts; return one line per drop.
+
+        Used when a draft is resumed against a checklist that changed since it was saved.
+        """
+        lines: list[str] = []
+        for _ in range(len(self.checklist.items) + 1):
+            try:
+                self.encounter()
+                break
+            except InputError as exc:
+                bad = {str(f[1]) for f in exc.fields if len(f) > 1 and f[0] == "answers"}
+                if not bad:
+                    raise
+                lines.extend(problem.split(": ", 1)[-1] for problem in exc.problems)
+                for item_id in bad:
+                    self.answers.pop(item_id, None)
+                    if item_id in self.draft.visited:
+                        self.draft.visited.remove(item_id)
+        lines += [f"answers.{i}: no longer applies; dropped" for i in self._drop_inapplicable()]
+        self.save()
+        return lines
+
+    # -- overrides and progress ---------------------------------------------------------------
+
+    def add_override(self, finding_id: str, by: str, reason: str) -> None:
+        """Record the proceduralist's override of a stop finding."""
+        overrides = self.document.setdefault("overrides", [])
+        overrides[:] = [o for o in overrides if o["finding"] != finding_id]
+        overrides.append({"finding": finding_id, "by": by, "reason": reason})
+        self.save()
+
+    def progress(self) -> tuple[int, int]:
+        """(answered, applicable) item counts."""
+        applicable = self.applicable()
+        answered = sum(1 for c in applicable if c.item.id in self.draft.visited)
+        return answered, len(applicable)
+
+    def section_position(self, compiled: CompiledItem) -> tuple[int, int, str]:
+        """(k, n, title) of the item's section."""
+        sections = self.checklist.sections
+        index = next(i for i, s in enumerate(sections) if s.id == compiled.section)
+        return index + 1, len(sections), sections[index].title or sections[index].id
+
+    def save(self) -> None:
+        """Save the draft now (atomically)."""
+        self.draft.checklist_sha256 = self.checklist.sha256
+        self.draft.updated_at = datetime.now().astimezone().isoformat()
+        self.document["checklist"] = self.checklist.id
+        try:
+            answered, total = self.progress()
+            self.draft.progress = {"answered": answered, "total": total}
+        except (InputError, ExpressionError):
+            self.draft.progress = {"answered": 0, "total": len(self.checklist.items)}
+        if self.store is not None:
+            self.store.save(self.draft)
