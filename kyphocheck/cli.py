@@ -46,7 +46,7 @@ def reports_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from kyphocheck.console import error
+        from kyphocheck.console import err, error
         from kyphocheck.errors import KyphocheckError
 
         try:
@@ -55,7 +55,10 @@ def reports_errors(command: F) -> F:
             if _state["debug"]:
                 raise
             for line in exc.lines():
-                error(line)
+                if exc.exit_code == EXIT_INTERRUPTED:
+                    err().print(line, markup=False)
+                else:
+                    error(line)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             error("interrupted")

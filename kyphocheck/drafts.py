@@ -45,11 +45,14 @@ class Draft:
     created_at: str = ""
     updated_at: str = ""
     progress: dict[str, int] = field(default_factory=dict)
+    # A medicine or allergy being entered, field by field: {"item": ..., "entry": {...}}.
+    pending: dict[str, Any] | None = None
 
     @classmethod
-    def new(cls, document: dict[str, Any], now: datetime) -> Draft:
-        """A fresh draft with an id that sorts by time."""
-        stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
+    def new(cls, document: dict[str, Any]) -> Draft:
+        """A fresh draft with an id that sorts by the real time (not a --now clock)."""
+        now = datetime.now().astimezone()
+        stamp = now.strftime("%Y%m%d-%H%M%S")
         return cls(
             id=f"{stamp}-{secrets.token_hex(2)}",
             document=document,
@@ -71,6 +74,7 @@ class Draft:
             "site": self.site,
             "out": self.out,
             "no_sign": self.no_sign,
+            "pending": self.pending,
             "document": self.document,
         }
 
@@ -129,6 +133,7 @@ class DraftStore:
                 created_at=data.get("created_at", ""),
                 updated_at=data.get("updated_at", ""),
                 progress=dict(data.get("progress", {})),
+                pending=data.get("pending"),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}: damaged draft ({exc})") from None

@@ -319,8 +319,6 @@ def _medication_line(interview: Interview, index: int) -> Text:
 def _ask_medications(interview: Interview, prompter: Prompter) -> None:
     drugs = interview.protocol.drugs
     names = sorted({name for drug in drugs.drugs for name in drug.names}, key=str.casefold)
-    zone = interview.encounter().procedure.zone
-    now = interview.clock.now
     while True:
         current: list[dict[str, Any]] = list(interview.answers.get("medications") or [])
         for index in range(len(current)):
@@ -330,7 +328,10 @@ def _ask_medications(interview: Interview, prompter: Prompter) -> None:
             options += [("Remove a medicine", "remove"), (f"Done ({len(current)} listed)", "done")]
         else:
             options.append(("No medicines", "done"))
-        action = prompter.select("Medicines", options)
+        if interview.pending_entry("medications"):
+            action = "add"  # an entry was being made when the run was interrupted
+        else:
+            action = prompter.select("Medicines", options)
         if action == "done":
             show_change(interview.set_answer("medications", current))
             return
@@ -340,49 +341,80 @@ def _ask_medications(interview: Interview, prompter: Prompter) -> None:
             say(Text(f"  Removed {removed['name']}.", style="dim"))
             show_change(interview.set_answer("medications", current, done=False))
             continue
-        name = prompter.text(
+        entry = _medication_entry(interview, prompter, names, list(current))
+        current.append(entry)
+        interview.draft.pending = None
+        show_change(interview.set_answer("medications", current, done=False))
+
+
+def _medication_entry(
+    interview: Interview, prompter: Prompter, names: list[str], listed: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One medicine, field by field; each field is saved in the draft as it is given."""
+    drugs = interview.protocol.drugs
+    zone = interview.encounter().procedure.zone
+    now = interview.clock.now
+    entry = interview.pending_entry("medications")
+    asked: list[str] = entry.pop("_asked", [])
+
+    def keep(step: str, **fields: Any) -> None:
+        entry.update({k: v for k, v in fields.items() if v is not None})
+        asked.append(step)
+        interview.set_pending("medications", {**entry, "_asked": asked})
+
+    if "name" not in asked:
+        typed = prompter.text(
             "Medicine (brand or generic name)", completions=names, validate=_validator(_nonempty)
         ).strip()
-        entry: dict[str, Any] = {"name": name}
-        listed = list(current)
-        drug = drugs.find(name)
-        if drug is not None and drug.variants:
-            options = [(v.label, v.id) for v in drug.variants]
-            options.append(("not sure (the longer hold applies)", SKIP))
-            regimen = prompter.select(f"How is {name} taken?", options)
-            if regimen != SKIP:
-                entry["regimen"] = regimen
+        keep("name", name=_known_name(prompter, drugs, names, typed))
+    name = entry["name"]
+    drug = drugs.find(name)
+    if "regimen" not in asked and drug is not None and drug.variants:
+        options = [(v.label, v.id) for v in drug.variants]
+        options.append(("not sure (the longer hold applies)", SKIP))
+        regimen = prompter.select(f"How is {name} taken?", options)
+        keep("regimen", regimen=None if regimen == SKIP else regimen)
 
-        def check_dose(
-            text: str, entry: dict[str, Any] = entry, listed: list[dict[str, Any]] = listed
-        ) -> None:
-            if text.strip():
-                candidate = {**entry, "last_dose": parse_user_datetime(text, now, zone).isoformat()}
-                interview.check_value("medications", [*listed, candidate])
+    def check_dose(text: str) -> None:
+        if text.strip():
+            candidate = {**entry, "last_dose": parse_user_datetime(text, now, zone).isoformat()}
+            interview.check_value("medications", [*listed, candidate])
 
+    if "last_dose" not in asked:
         last = prompter.text(
             "Last dose taken (e.g. yesterday 20:00; Enter if not known yet)",
             validate=_validator(check_dose),
         )
-        if last.strip():
-            moment = parse_user_datetime(last, now, zone)
-            entry["last_dose"] = moment.isoformat()
+        moment = parse_user_datetime(last, now, zone) if last.strip() else None
+        if moment is not None:
             say(Text(f"  = {describe(moment, zone)}", style="bold"))
+        keep("last_dose", last_dose=moment.isoformat() if moment else None)
+    if "dose" not in asked:
         dose = prompter.text("Dose and how often (optional, e.g. 5 mg twice a day)")
-        if dose.strip():
-            entry["dose"] = dose.strip()
-        if drug is not None and drugs.classes[drug.drug_class].prescriber_approval:
-            entry["prescriber_approved"] = prompter.yes_no(
-                f"Did the prescriber approve holding {name}?"
-            )
-        current.append(entry)
-        change = interview.set_answer("medications", current, done=False)
-        say(_medication_line(interview, len(current) - 1))
-        show_change(change)
+        keep("dose", dose=dose.strip() or None)
+    needs_approval = drug is not None and drugs.classes[drug.drug_class].prescriber_approval
+    if "prescriber_approved" not in asked and needs_approval:
+        approved = prompter.yes_no(f"Did the prescriber approve holding {name}?")
+        keep("prescriber_approved", prescriber_approved=approved)
+    return entry
+
+
+def _known_name(prompter: Prompter, drugs: Any, names: list[str], typed: str) -> str:
+    """Offer the known names a typed beginning matches (Enter does not take a suggestion)."""
+    if drugs.find(typed) is not None:
+        return typed
+    start = typed.casefold()
+    candidates = [n for n in names if n.casefold().startswith(start)]
+    candidates += [n for n in names if start in n.casefold() and n not in candidates]
+    if not candidates:
+        return typed
+    options = [(name, name) for name in candidates[:8]]
+    options.append((f"No: record '{typed}' as typed", SKIP))
+    chosen = prompter.select(f"'{typed}' is not in the drug table. Did you mean", options)
+    return typed if chosen == SKIP else chosen
 
 
 def _ask_allergies(interview: Interview, prompter: Prompter) -> None:
-    categories = interview.protocol.allergies.categories
     while True:
         current: list[dict[str, Any]] = list(interview.answers.get("allergies") or [])
         for index, entry in enumerate(current):
@@ -392,7 +424,10 @@ def _ask_allergies(interview: Interview, prompter: Prompter) -> None:
             options += [("Remove an allergy", "remove"), (f"Done ({len(current)} listed)", "done")]
         else:
             options.append(("No known allergies", "done"))
-        action = prompter.select("Allergies", options)
+        if interview.pending_entry("allergies"):
+            action = "add"  # an entry was being made when the run was interrupted
+        else:
+            action = prompter.select("Allergies", options)
         if action == "done":
             show_change(interview.set_answer("allergies", current))
             return
@@ -401,22 +436,41 @@ def _ask_allergies(interview: Interview, prompter: Prompter) -> None:
             current.pop(int(prompter.select("Remove which?", labels)))
             show_change(interview.set_answer("allergies", current, done=False))
             continue
+        entry = _allergy_entry(interview, prompter)
+        current.append(entry)
+        interview.draft.pending = None
+        show_change(interview.set_answer("allergies", current, done=False))
+
+
+def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
+    """One allergy, field by field; each field is saved in the draft as it is given."""
+    categories = interview.protocol.allergies.categories
+    entry = interview.pending_entry("allergies")
+    asked: list[str] = entry.pop("_asked", [])
+
+    def keep(step: str, **fields: Any) -> None:
+        entry.update({k: v for k, v in fields.items() if v is not None})
+        asked.append(step)
+        interview.set_pending("allergies", {**entry, "_asked": asked})
+
+    if "category" not in asked:
         kinds = [(c.label, c.id) for c in categories] + [("something else", SKIP)]
         category = prompter.select("What kind of allergy?", kinds)
-        label = next((c.label for c in categories if c.id == category), "")
+        keep("category", category=None if category == SKIP else category)
+    if "substance" not in asked:
+        label = next((c.label for c in categories if c.id == entry.get("category")), "")
         substance = prompter.text(
             "Substance (the real agent, e.g. iohexol, penicillin)",
             default=label.strip('"'),
             validate=_validator(_nonempty),
         )
+        keep("substance", substance=substance.strip())
+    if "reaction" not in asked:
         reaction = prompter.text(
             "Reaction (e.g. hives, anaphylaxis, rash)", validate=_validator(_nonempty)
         )
-        entry = {"substance": substance.strip(), "reaction": reaction.strip()}
-        if category != SKIP:
-            entry["category"] = category
-        current.append(entry)
-        show_change(interview.set_answer("allergies", current, done=False))
+        keep("reaction", reaction=reaction.strip())
+    return entry
 
 
 # -- the whole run ---------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def start(
         )
     checklist = load_checklist(options.site, str(chosen))
     document["checklist"] = checklist.id
-    draft = Draft.new(document, options.clock.now)
+    draft = Draft.new(document)
     draft.site = str(options.site.root) if options.site.root else None
     draft.out = str(options.out) if options.out else None
     draft.no_sign = options.no_sign
@@ -147,7 +147,7 @@ def _run(
     except KeyboardInterrupt:
         _save_quietly(interview)
         raise Interrupted(
-            f"interrupted: the draft is saved; resume with: kyphocheck resume {interview.draft.id}"
+            f"Interrupted: the draft is saved. Resume with: kyphocheck resume {interview.draft.id}"
         ) from None
     except EndOfInput:
         _save_quietly(interview)

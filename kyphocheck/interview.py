@@ -34,8 +34,9 @@ HEADER_FIELDS: tuple[tuple[str, str], ...] = (
     ("patient", "sex"),
     ("patient", "weight_kg"),
     ("patient", "language"),
-    ("procedure", "scheduled"),
+    # The zone before the time, so the time is read and echoed in it.
     ("procedure", "timezone"),
+    ("procedure", "scheduled"),
     ("procedure", "levels"),
     ("procedure", "proceduralist"),
     ("procedure", "anesthesia"),
@@ -87,7 +88,9 @@ class Interview:
 
     def invalid_header_fields(self) -> list[tuple[str, str]]:
         """Header fields that are missing or do not validate, in asking order."""
-        bad: set[tuple[str, str]] = set()
+        bad: set[tuple[str, str]] = {
+            (part, key) for part, key in HEADER_FIELDS if self.header_value(part, key) is None
+        }
         for part, model in (("patient", PatientFields), ("procedure", ProcedureFields)):
             values = {k: v for k, v in self.document.get(part, {}).items() if v is not None}
             try:
@@ -233,6 +236,18 @@ class Interview:
             new=tuple(f for f in self._findings if f not in before),
             cleared=tuple(f for f in before if f.id not in {n.id for n in self._findings}),
         )
+
+    def pending_entry(self, item_id: str) -> dict[str, Any]:
+        """The fields given so far of a list entry being made (kept across interruptions)."""
+        pending = self.draft.pending
+        if pending and pending.get("item") == item_id:
+            return dict(pending["entry"])
+        return {}
+
+    def set_pending(self, item_id: str, entry: dict[str, Any] | None) -> None:
+        """Save the fields of a list entry as they are given; None when it is done."""
+        self.draft.pending = None if entry is None else {"item": item_id, "entry": entry}
+        self.save()
 
     def skip(self, item_id: str) -> None:
         """Leave an optional item unanswered and move on."""

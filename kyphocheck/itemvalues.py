@@ -50,18 +50,15 @@ class Problems:
         return InputError(self.lines, fields=self.fields)
 
 
-def past_event(
-    moment: datetime, encounter: Encounter, now: datetime, what: str = "this time"
-) -> None:
+def past_event(moment: datetime, encounter: Encounter, now: datetime, what: str = "") -> None:
     """Refuse a past event (a dose, a meal) that is after the clock or the scheduled start."""
     zone = encounter.procedure.zone
+    when = f"{what} {format_local(moment, zone)}".strip()
     if moment > now:
-        raise ValueError(
-            f"{what} {format_local(moment, zone)} is after the clock ({format_local(now, zone)})"
-        )
+        raise ValueError(f"{when} is later than now ({format_local(now, zone)})")
     if moment > encounter.procedure.scheduled:
         raise ValueError(
-            f"{what} {format_local(moment, zone)} is after the scheduled start "
+            f"{when} is after the scheduled start "
             f"({format_local(encounter.procedure.scheduled, zone)})"
         )
 

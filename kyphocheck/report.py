@@ -53,16 +53,17 @@ def print_drafts(drafts: list[Draft]) -> None:
     if not drafts:
         out().print("No drafts.")
         return
-    table = Table("id", "patient", "MRN", "checklist", "updated", "progress")
+    table = Table("patient", "MRN", "checklist", "updated", "progress")
+    table.add_column("id", no_wrap=True)
     for draft in drafts:
         progress = draft.progress
         table.add_row(
-            draft.id,
             draft.initials,
             str(draft.document.get("patient", {}).get("mrn") or "-"),
             str(draft.document.get("checklist") or "-"),
             draft.updated_at[:16].replace("T", " "),
             f"{progress.get('answered', 0)} of {progress.get('total', '?')}",
+            draft.id,
         )
     out().print(table)
     out().print("Resume one with: kyphocheck resume ID")

@@ -91,11 +91,11 @@ def test_example_is_valid(tmp_path: Path, site: Site) -> None:
         ),
         (
             lambda d: d["answers"].update(last_solid_food="2026-12-01T09:00"),
-            "answers.last_solid_food: this time Tue 01 Dec 2026 09:00 is after the clock",
+            "answers.last_solid_food: Tue 01 Dec 2026 09:00 is later than now",
         ),
         (
             lambda d: d["answers"]["medications"][0].update(last_dose="2026-12-01T07:50"),
-            "answers.medications[0].last_dose: the last dose Tue 01 Dec 2026 07:50 is after the clock",
+            "answers.medications[0].last_dose: the last dose Tue 01 Dec 2026 07:50 is later than now",
         ),
         (
             lambda d: d["answers"]["medications"][0].update(regimen="weekly"),

@@ -1,0 +1,282 @@
+"""The interactive flow through the scripted prompter: every prompt type, review, drafts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kyphocheck.drafts import DraftStore
+from kyphocheck.errors import UsageError
+from kyphocheck.interactive import Interrupted, Options, resume, start
+from kyphocheck.pipeline import run_to_folder
+from kyphocheck.prompts import ScriptedPrompter
+from kyphocheck.record import Clock
+from kyphocheck.sources import Site
+from tests import walk
+from tests.conftest import EXAMPLE, NOW, example_data, write_answers
+
+
+@pytest.fixture
+def options(tmp_path: Path, site: Site) -> Options:
+    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DraftStore:
+    return DraftStore(tmp_path / "drafts")
+
+
+def record_of(folder: Path) -> bytes:
+    return (folder / "record.json").read_bytes()
+
+
+def scripted_record(tmp_path: Path, site: Site) -> bytes:
+    result = run_to_folder(site, EXAMPLE, tmp_path / "scripted", Clock(NOW, fixed=True))
+    return record_of(result.folder)
+
+
+def test_full_walk_gives_the_same_record_as_the_answers_file(
+    tmp_path: Path, site: Site, options: Options, store: DraftStore
+) -> None:
+    prompter = ScriptedPrompter(walk.full_walk())
+    result = start(options, prompter, None, "kyphoplasty", store)
+    assert prompter.responses == [] and prompter.refusals == []
+    assert record_of(result.folder) == scripted_record(tmp_path, site)
+    assert store.all() == []  # a finished run removes its draft
+
+
+@pytest.mark.parametrize("stop_after", [3, 14, 19, 30, 55])
+def test_interrupted_then_resumed_gives_the_same_record(
+    tmp_path: Path, site: Site, options: Options, store: DraftStore, stop_after: int
+) -> None:
+    script = walk.full_walk()
+    first = ScriptedPrompter([*script[:stop_after], KeyboardInterrupt()])
+    with pytest.raises(Interrupted) as info:
+        start(options, first, None, "kyphoplasty", store)
+    assert "kyphocheck resume" in info.value.message
+    [draft] = store.all()
+    assert (store.path(draft.id).stat().st_mode & 0o777) == 0o600
+    second = ScriptedPrompter(script[stop_after:])
+    result = resume(options, second, None, store)
+    assert second.responses == [], second.asked[-3:]
+    assert record_of(result.folder) == scripted_record(tmp_path, site)
+
+
+def test_answers_file_prefill_asks_only_what_is_missing_or_invalid(
+    tmp_path: Path, site: Site, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["inr"]
+    data["answers"]["platelets"] = "lots"
+    prompter = ScriptedPrompter(["1.1", "210", "finish"])
+    result = start(options, prompter, write_answers(tmp_path, data), None, store)
+    assert prompter.asked == ["INR", "Platelet count (x10^9/L)", "Review"]
+    assert record_of(result.folder) == scripted_record(tmp_path, site)
+
+
+def test_inline_refusals_keep_the_prompt(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    for key in ("inr", "last_solid_food", "labs_date"):
+        del data["answers"][key]
+    prompter = ScriptedPrompter(
+        [
+            "22:00",
+            "yesterday 22:00",
+            "light_meal",
+            "tomorrow",
+            "yesterday",
+            "high",
+            "1.234",
+            "99",
+            "1.1",
+            "finish",
+        ]
+    )
+    start(options, prompter, write_answers(tmp_path, data), None, store)
+    refused = [problem for _, problem in prompter.refusals]
+    assert refused[0] == "Tue 01 Dec 2026 22:00 is later than now (Tue 01 Dec 2026 07:45)"
+    assert "is not understood" in refused[1]
+    assert refused[2] == "type a number"
+    assert "more than 2 decimal places" in refused[3]
+    assert "above the allowed 15" in refused[4]
+
+
+def test_yes_no_without_default_asks_again_on_bare_enter(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["identity_verified"]
+    prompter = ScriptedPrompter(["", True, "finish"])
+    start(options, prompter, write_answers(tmp_path, data), None, store)
+    assert prompter.refusals == [("", "type y or n")]
+
+
+def test_unknown_medicine_offers_known_names(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["medications"]
+    prompter = ScriptedPrompter(
+        [
+            "add",
+            "Eliq",
+            "Eliquis",
+            "2026-11-27 20:00",
+            "",
+            True,
+            "add",
+            "Frobnicol",
+            "",
+            "",
+            "remove",
+            "1",
+            "done",
+            "finish",
+        ]
+    )
+    result = start(options, prompter, write_answers(tmp_path, data), None, store)
+    record = json.loads(record_of(result.folder))
+    assert record["answers"]["medications"] == [
+        {
+            "name": "Eliquis",
+            "last_dose": "2026-11-27T20:00:00-06:00",
+            "dose": None,
+            "prescriber_approved": True,
+            "regimen": None,
+        },
+    ]
+    assert "'Eliq' is not in the drug table. Did you mean" in prompter.asked
+
+
+def test_regimen_is_asked_for_drugs_with_variants(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["medications"]
+    prompter = ScriptedPrompter(
+        [
+            "add",
+            "Lovenox",
+            "prophylactic",
+            "2026-11-30 19:00",
+            "40 mg daily",
+            True,
+            "done",
+            "finish",
+        ]
+    )
+    result = start(options, prompter, write_answers(tmp_path, data), None, store)
+    record = json.loads(record_of(result.folder))
+    entry = record["computed"]["medications"][0]
+    assert (entry["variant"], entry["hold"], entry["hold_met"]) == (
+        "prophylactic dose",
+        "12 hours",
+        True,
+    )
+
+
+def test_change_from_review_updates_findings_and_drops_answers_that_no_longer_apply(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    prompter = ScriptedPrompter(
+        [
+            "change",
+            "driver_arranged",
+            False,
+            "override",
+            "no_driver",
+            "",
+            "Admitted overnight",
+            "finish",
+        ]
+    )
+    result = start(options, prompter, write_answers(tmp_path, example_data()), None, store)
+    record = json.loads(record_of(result.folder))
+    assert "driver_name" not in record["answers"] and "driver_phone" not in record["answers"]
+    assert record["overrides"] == [
+        {"finding": "no_driver", "by": "Dr. A. Patel", "reason": "Admitted overnight"}
+    ]
+    assert record["cleared"] is True
+
+
+def test_finish_with_open_stop_finding_is_not_cleared(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    data["answers"]["active_infection"] = True
+    prompter = ScriptedPrompter(["finish", "back", "finish", "not_cleared"])
+    result = start(options, prompter, write_answers(tmp_path, data), None, store)
+    assert json.loads(record_of(result.folder))["cleared"] is False
+
+
+def test_changed_checklist_revalidates_saved_answers(
+    tmp_path: Path, site: Site, store: DraftStore
+) -> None:
+    options = Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
+    script = walk.full_walk()
+    upto_labs = script.index("1.1")
+    with pytest.raises(Interrupted):
+        start(
+            options,
+            ScriptedPrompter([*script[: upto_labs + 1], KeyboardInterrupt()]),
+            None,
+            "kyphoplasty",
+            store,
+        )
+    # The site now allows only one decimal for the INR: the saved 1.1 still fits; make it not.
+    common = (site.defaults / "checklists/parts/common.yaml").read_text()
+    changed = common.replace("max: 15\n", "max: 1.0\n")
+    site_dir = tmp_path / "site"
+    (site_dir / "checklists/parts").mkdir(parents=True)
+    (site_dir / "checklists/parts/common.yaml").write_text(changed)
+    new_site = Site.open(site_dir)
+    new_options = Options(new_site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
+    prompter = ScriptedPrompter(["0.9", *script[upto_labs + 1 :]])
+    result = resume(new_options, prompter, None, store)
+    assert prompter.asked[0] == "INR"
+    assert json.loads(record_of(result.folder))["answers"]["inr"] == 0.9
+
+
+def test_end_of_input_saves_the_draft_and_names_the_flags(
+    options: Options, store: DraftStore
+) -> None:
+    with pytest.raises(UsageError, match="--non-interactive with --answers FILE"):
+        start(options, ScriptedPrompter(walk.HEADER[:4]), None, "kyphoplasty", store)
+    [draft] = store.all()
+    assert draft.document["patient"]["name"] == "Maria Lopez"
+
+
+def test_drafts_listing_shows_initials_not_names(
+    options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kyphocheck.report import print_drafts
+
+    with pytest.raises(Interrupted):
+        start(
+            options,
+            ScriptedPrompter([*walk.HEADER, KeyboardInterrupt()]),
+            None,
+            "kyphoplasty",
+            store,
+        )
+    print_drafts(store.all())
+    shown = capsys.readouterr().out
+    assert "ML" in shown and "00482913" in shown and "Maria" not in shown
+
+
+def test_header_echo_uses_the_procedure_zone(
+    options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(Interrupted):
+        start(
+            options,
+            ScriptedPrompter([*walk.HEADER, KeyboardInterrupt()]),
+            None,
+            "kyphoplasty",
+            store,
+        )
+    assert "= Tuesday 1 December 2026, 08:30 CST" in capsys.readouterr().out
