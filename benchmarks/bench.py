@@ -1,7 +1,8 @@
-"""Whole-process timings, reported as medians beside a floor measured in the same run.
+"""Timings, reported as medians; whole-process ones beside a floor measured in the same run.
 
-Targets (issue 2): `kyphocheck --help` at most 1.5x the floor `python -c "import typer, rich"`;
-a scripted Markdown-only run of the example at most 0.6 s.
+Targets: `kyphocheck --help` at most 1.5x the floor `python -c "import typer, rich"`; a scripted
+Markdown-only run of the example at most 0.6 s; in the interactive flow, the time from an answer
+to the next prompt being drawn (assessment and autosave included) under 50 ms.
 """
 
 from __future__ import annotations
@@ -28,6 +29,58 @@ def median_seconds(command: list[str], repeats: int = REPEATS) -> tuple[float, f
         subprocess.run(command, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times), min(times)
+
+
+class TimingPrompter:
+    """A scripted prompter that notes when each answer is given and the next prompt asked."""
+
+    def __init__(self, responses: list[object]) -> None:
+        from kyphocheck.prompts import ScriptedPrompter
+
+        self.inner = ScriptedPrompter(responses)
+        self.gaps: list[float] = []
+        self._answered: float | None = None
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.inner, name)
+
+        def timed(*args: object, **kwargs: object) -> object:
+            if self._answered is not None:
+                self.gaps.append(time.perf_counter() - self._answered)
+            result = method(*args, **kwargs)
+            self._answered = time.perf_counter()
+            return result
+
+        return timed
+
+
+def answer_to_next_prompt() -> list[float]:
+    """Gaps between an answer and the next prompt over the full walk (output discarded)."""
+    import contextlib
+    import io
+
+    sys.path.insert(0, str(ROOT))
+    from kyphocheck.drafts import DraftStore
+    from kyphocheck.interactive import Options, start
+    from kyphocheck.record import Clock
+    from kyphocheck.sources import Site
+    from kyphocheck.timeparse import parse_now
+    from tests import walk
+
+    gaps: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        for run in range(5):
+            options = Options(
+                Site.open(None),
+                Clock(parse_now("2026-12-01T07:45-06:00"), fixed=True),
+                Path(folder) / f"out{run}",
+                no_sign=True,
+            )
+            prompter = TimingPrompter(walk.full_walk())
+            with contextlib.redirect_stdout(io.StringIO()):
+                start(options, prompter, None, "kyphoplasty", DraftStore(Path(folder) / "d"))  # type: ignore[arg-type]
+            gaps += prompter.gaps
+    return gaps
 
 
 def main() -> int:
@@ -57,10 +110,19 @@ def main() -> int:
     floor_median = results["floor: python -c 'import typer, rich'"][0]
     help_ratio = results["kyphocheck --help"][0] / floor_median
     run_median = results["kyphocheck run (example, Markdown only)"][0]
+    gaps = answer_to_next_prompt()
+    gap_median = statistics.median(gaps)
+    gap_p90 = statistics.quantiles(gaps, n=10)[-1]
+    print(
+        f"{'answer -> next prompt (full walk x5)':45} {gap_median * 1000:7.1f}ms "
+        f"{min(gaps) * 1000:7.1f}ms   (p90 {gap_p90 * 1000:.1f} ms, max "
+        f"{max(gaps) * 1000:.1f} ms, {len(gaps)} answers)"
+    )
     print()
     print(f"--help / floor: {help_ratio:.2f}x (target <= 1.5x)")
     print(f"scripted run:   {run_median:.3f} s (target <= 0.6 s)")
-    ok = help_ratio <= 1.5 and run_median <= 0.6
+    print(f"answer -> next prompt: {gap_median * 1000:.1f} ms median (target < 50 ms)")
+    ok = help_ratio <= 1.5 and run_median <= 0.6 and gap_median < 0.05
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 
