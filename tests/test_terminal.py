@@ -232,11 +232,12 @@ def test_change_an_answer_from_the_review(tmp_path: Path) -> None:
     assert "driver_name" not in record["answers"]
 
 
-def test_sighup_saves_the_draft(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+def test_closed_terminal_or_sigterm_saves_the_draft(tmp_path: Path, sig: int) -> None:
     term = Terminal(tmp_path, "run", "--checklist", "vertebroplasty", "--out", "out")
     term.walk(HEADER[:3])
     term.expect("? Sex")
-    term.child.kill(signal.SIGHUP)
+    term.child.kill(sig)
     term.child.expect(pexpect.EOF)
     term.child.close()
     assert term.child.exitstatus == 130, (term.child.exitstatus, term.child.signalstatus)
