@@ -7,6 +7,7 @@ terminal (questionary) and in tests (scripted). Every answer is saved in the dra
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group
@@ -293,17 +294,17 @@ def _medication_line(interview: Interview, index: int) -> Text:
     entry = assessment.computed["medications"][index]
     zone = interview.encounter().procedure.zone
     if not entry["known"]:
-        return Text(f"  {entry['name']}: not in the drug table; recorded (info).", style="cyan")
+        return Text(f"{entry['name']}: not in the drug table; recorded (info).", style="cyan")
     parts = [entry["display"]]
     if entry["hold"] is None:
         parts.append("no hold" + (f"; {entry['advice']}" if entry["advice"] else ""))
-        return Text("  " + ": ".join(parts), style="cyan")
+        return Text(": ".join(parts), style="cyan")
     from datetime import datetime
 
     from kyphocheck.timeparse import format_local
 
     latest = format_local(datetime.fromisoformat(entry["latest_permitted_dose"]), zone)
-    text = f"  {entry['display']}: hold {entry['hold']}; last permitted dose {latest}"
+    text = f"{entry['display']}: hold {entry['hold']}; last permitted dose {latest}"
     if entry["last_dose"] is None:
         return Text(text + "; last dose not known yet", style="yellow")
     reported = format_local(datetime.fromisoformat(entry["last_dose"]), zone)
@@ -316,35 +317,61 @@ def _medication_line(interview: Interview, index: int) -> Text:
     return Text(f"{text}; reported {reported}: NOT MET, {severity}", style=SEVERITY_STYLE[severity])
 
 
+@dataclass(frozen=True)
+class ListWords:
+    """How a list item (medicines, allergies) is worded on screen."""
+
+    title: str
+    add: str
+    remove: str
+    none: str
+
+
+def _ask_list(
+    interview: Interview,
+    prompter: Prompter,
+    item_id: str,
+    words: ListWords,
+    show: Callable[[int, dict[str, Any]], Text],
+    make_entry: Callable[[list[dict[str, Any]]], dict[str, Any]],
+) -> None:
+    """Add, remove, done: the loop of a list item, saved after every change."""
+    while True:
+        current: list[dict[str, Any]] = list(interview.answers.get(item_id) or [])
+        for index, entry in enumerate(current):
+            say(Text(f"  {index + 1}. ") + show(index, entry))
+        options = [(words.add, "add")]
+        if current:
+            options += [(words.remove, "remove"), (f"Done ({len(current)} listed)", "done")]
+        else:
+            options.append((words.none, "done"))
+        if interview.pending_entry(item_id):
+            action = "add"  # an entry was being made when the run was interrupted
+        else:
+            action = prompter.select(words.title, options)
+        if action == "done":
+            show_change(interview.set_answer(item_id, current))
+            return
+        if action == "remove":
+            labels = [(f"{i + 1}. {show(i, e).plain}", str(i)) for i, e in enumerate(current)]
+            current.pop(int(prompter.select("Remove which?", labels)))
+        else:
+            current.append(make_entry(list(current)))
+            interview.draft.pending = None
+        show_change(interview.set_answer(item_id, current, done=False))
+
+
 def _ask_medications(interview: Interview, prompter: Prompter) -> None:
     drugs = interview.protocol.drugs
     names = sorted({name for drug in drugs.drugs for name in drug.names}, key=str.casefold)
-    while True:
-        current: list[dict[str, Any]] = list(interview.answers.get("medications") or [])
-        for index in range(len(current)):
-            say(Text(f"  {index + 1}.") + _medication_line(interview, index))
-        options = [("Add a medicine", "add")]
-        if current:
-            options += [("Remove a medicine", "remove"), (f"Done ({len(current)} listed)", "done")]
-        else:
-            options.append(("No medicines", "done"))
-        if interview.pending_entry("medications"):
-            action = "add"  # an entry was being made when the run was interrupted
-        else:
-            action = prompter.select("Medicines", options)
-        if action == "done":
-            show_change(interview.set_answer("medications", current))
-            return
-        if action == "remove":
-            labels = [(f"{i + 1}. {m['name']}", str(i)) for i, m in enumerate(current)]
-            removed = current.pop(int(prompter.select("Remove which?", labels)))
-            say(Text(f"  Removed {removed['name']}.", style="dim"))
-            show_change(interview.set_answer("medications", current, done=False))
-            continue
-        entry = _medication_entry(interview, prompter, names, list(current))
-        current.append(entry)
-        interview.draft.pending = None
-        show_change(interview.set_answer("medications", current, done=False))
+    _ask_list(
+        interview,
+        prompter,
+        "medications",
+        ListWords("Medicines", "Add a medicine", "Remove a medicine", "No medicines"),
+        lambda index, _: _medication_line(interview, index),
+        lambda listed: _medication_entry(interview, prompter, names, listed),
+    )
 
 
 def _medication_entry(
@@ -415,31 +442,14 @@ def _known_name(prompter: Prompter, drugs: Any, names: list[str], typed: str) ->
 
 
 def _ask_allergies(interview: Interview, prompter: Prompter) -> None:
-    while True:
-        current: list[dict[str, Any]] = list(interview.answers.get("allergies") or [])
-        for index, entry in enumerate(current):
-            say(Text(f"  {index + 1}. {entry['substance']}: {entry['reaction']}"))
-        options = [("Add an allergy", "add")]
-        if current:
-            options += [("Remove an allergy", "remove"), (f"Done ({len(current)} listed)", "done")]
-        else:
-            options.append(("No known allergies", "done"))
-        if interview.pending_entry("allergies"):
-            action = "add"  # an entry was being made when the run was interrupted
-        else:
-            action = prompter.select("Allergies", options)
-        if action == "done":
-            show_change(interview.set_answer("allergies", current))
-            return
-        if action == "remove":
-            labels = [(f"{i + 1}. {a['substance']}", str(i)) for i, a in enumerate(current)]
-            current.pop(int(prompter.select("Remove which?", labels)))
-            show_change(interview.set_answer("allergies", current, done=False))
-            continue
-        entry = _allergy_entry(interview, prompter)
-        current.append(entry)
-        interview.draft.pending = None
-        show_change(interview.set_answer("allergies", current, done=False))
+    _ask_list(
+        interview,
+        prompter,
+        "allergies",
+        ListWords("Allergies", "Add an allergy", "Remove an allergy", "No known allergies"),
+        lambda _, entry: Text(f"{entry['substance']}: {entry['reaction']}"),
+        lambda _: _allergy_entry(interview, prompter),
+    )
 
 
 def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
