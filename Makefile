@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_NOW := 2026-12-01T07:45-06:00
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,17 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-demo
 
+## system-deps: Pango, HarfBuzz-subset, fonts, openssl, poppler-utils (apt-get if missing)
+system-deps:
+	@bash scripts/system-deps.sh
+
 ## demo: install and run the bundled example patient end to end (unattended)
-demo: $(VENV)/.installed-demo
+demo: system-deps $(VENV)/.installed-demo
 	$(BIN)/kyphocheck run --answers examples/example-patient.yaml --non-interactive \
 		--no-sign --now $(DEMO_NOW) --out demo-records
 
 ## test: install the test extras and run the whole suite
-test: $(VENV)/.installed-dev
+test: system-deps $(VENV)/.installed-dev
 	$(BIN)/pytest
 
 ## lint: ruff and mypy (strict)
@@ -34,7 +38,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 ## bench: startup and scripted-run timings (medians of whole-process runs)
-bench: $(VENV)/.installed-dev
+bench: system-deps $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py
 
 clean:

@@ -20,6 +20,7 @@ from kyphocheck import __version__
 if TYPE_CHECKING:
     from kyphocheck.pipeline import RecordResult
     from kyphocheck.record import Clock
+    from kyphocheck.signer import Identity
     from kyphocheck.sources import Site
 
 app = typer.Typer(
@@ -84,7 +85,8 @@ def main_options(
     ] = False,
 ) -> None:
     """Pre-procedure checklist for kyphoplasty and vertebroplasty (vertebral augmentation)."""
-    _state["debug"] = _state["debug"] or debug
+    # Set on every invocation: in-process callers (tests, scripts) run several commands.
+    _state["debug"] = debug or bool(os.environ.get("KYPHOCHECK_DEBUG"))
 
 
 SiteOption = Annotated[
@@ -134,6 +136,14 @@ class FailOn(StrEnum):
     notify = "notify"
 
 
+PassphraseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        help="Read the signing passphrase from this file (or set KYPHOCHECK_SIGNER_PASSPHRASE).",
+        dir_okay=False,
+    ),
+]
 FailOnOption = Annotated[
     FailOn | None,
     typer.Option(
@@ -172,6 +182,7 @@ def run(
         str | None,
         typer.Option("--checklist", help="Checklist to use (default: the answers file's, or ask)."),
     ] = None,
+    passphrase_file: PassphraseOption = None,
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
@@ -181,22 +192,26 @@ def run(
     with --non-interactive it never asks and fails on missing answers.
     """
     from kyphocheck.errors import UsageError
-    from kyphocheck.pipeline import run_to_folder
 
     clock = _clock(now)
     the_site = _site(site)
     if non_interactive:
         if answers is None:
             raise UsageError("--non-interactive needs --answers FILE")
+        from kyphocheck.pipeline import prepare, write_record
+
         out_dir = out or Path(the_site.config.output_folder or "records")
-        _report(run_to_folder(the_site, answers, out_dir, clock), no_sign, fail_on)
+        prepared = prepare(the_site, answers, clock)  # bad input is reported before signing
+        identity = _identity(no_sign, passphrase_file, clock)
+        _report(write_record(the_site, prepared, out_dir, clock, identity), no_sign, fail_on)
         return
     from kyphocheck import interactive
     from kyphocheck.drafts import DraftStore
     from kyphocheck.prompts import QuestionaryPrompter
 
     interactive.require_terminal()
-    options = interactive.Options(the_site, clock, out, no_sign)
+    identity = _identity(no_sign, passphrase_file, clock)  # before the first question
+    options = interactive.Options(the_site, clock, out, no_sign, identity)
     result = interactive.start(options, QuestionaryPrompter(), answers, checklist, DraftStore())
     _report(result, no_sign, fail_on)
 
@@ -214,6 +229,7 @@ def resume(
         bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
     ] = False,
     fail_on: FailOnOption = None,
+    passphrase_file: PassphraseOption = None,
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
@@ -226,7 +242,10 @@ def resume(
     store = DraftStore()
     saved = store.load(draft) if draft else store.latest()
     the_site = _site(site if site is not None else (Path(saved.site) if saved.site else None))
-    options = interactive.Options(the_site, _clock(now), out, no_sign or saved.no_sign)
+    clock = _clock(now)
+    unsigned = no_sign or saved.no_sign
+    identity = _identity(unsigned, passphrase_file, clock)
+    options = interactive.Options(the_site, clock, out, unsigned, identity)
     result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
     _report(result, options.no_sign, fail_on)
 
@@ -250,14 +269,140 @@ def drafts(
     print_drafts(store.all())
 
 
+def _identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) -> Identity | None:
+    if no_sign:
+        return None
+    from kyphocheck.signer import load_identity, read_passphrase
+
+    identity = load_identity(read_passphrase(passphrase_file))
+    identity.check_usable(clock.now)
+    return identity
+
+
+signer_app = typer.Typer(
+    help="The signing identity: create, import or show it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(signer_app, name="signer")
+
+
+@signer_app.command("init")
+@reports_errors
+def signer_init(
+    name: Annotated[str | None, typer.Option("--name", help="Signer's full name.")] = None,
+    credentials: Annotated[
+        str | None, typer.Option("--credentials", help="Credentials, e.g. RN.")
+    ] = None,
+    email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
+    import_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--import", help="Adopt a site-issued identity (.p12) instead.", dir_okay=False
+        ),
+    ] = None,
+    passphrase_file: PassphraseOption = None,
+    now: NowOption = None,
+) -> None:
+    """Create a signing identity (EC P-256, self-signed), or import a site-issued .p12."""
+    from kyphocheck.errors import UsageError
+    from kyphocheck.report import print_identity
+    from kyphocheck.signer import (
+        Identity,
+        SignerError,
+        create_identity,
+        read_passphrase,
+        save_identity,
+    )
+
+    clock = _clock(now)
+    if import_file is not None:
+        from cryptography.hazmat.primitives.serialization import pkcs12
+
+        passphrase = read_passphrase(passphrase_file)
+        try:
+            key, cert, chain = pkcs12.load_key_and_certificates(
+                import_file.read_bytes(), passphrase.encode()
+            )
+        except (OSError, ValueError) as exc:
+            raise SignerError(
+                f"{import_file}: cannot be read with this passphrase ({exc})"
+            ) from None
+        if key is None or cert is None:
+            raise SignerError(f"{import_file}: the file holds no key and certificate")
+        identity = Identity(key, cert, tuple(chain))
+    else:
+        if name is None:
+            raise UsageError("give --name (and --credentials), or --import FILE.p12")
+        passphrase = read_passphrase(passphrase_file, confirm=True)
+        identity = create_identity(name, credentials, email, clock.now)
+    path = save_identity(identity, passphrase)
+    print_identity(identity, clock.now)
+    typer.echo(f"Saved to {path} (owner only).")
+
+
+@signer_app.command("show")
+@reports_errors
+def signer_show(now: NowOption = None) -> None:
+    """Show the active signing identity: subject, credentials, fingerprint, expiry."""
+    from cryptography import x509
+
+    from kyphocheck.report import print_identity
+    from kyphocheck.signer import Identity, SignerError, certificate_path
+
+    path = certificate_path()
+    if not path.is_file():
+        raise SignerError("no signing identity: run 'kyphocheck signer init'")
+    certificate = x509.load_pem_x509_certificate(path.read_bytes())
+    print_identity(Identity(None, certificate), _clock(now).now)
+
+
+@app.command()
+@reports_errors
+def verify(
+    paths: Annotated[list[Path], typer.Argument(help="Record folders or single files.")],
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--trust", help="Trust this signer or CA certificate (PEM or DER).", dir_okay=False
+        ),
+    ] = None,
+    site: SiteOption = None,
+) -> None:
+    """Check a record: signatures, hashes, and that each PDF signature covers the whole file.
+
+    Signers are trusted from --trust, the site's trust anchors, and the local identity.
+    """
+    from kyphocheck.report import print_verification
+    from kyphocheck.signer import certificate_path
+    from kyphocheck.verify import load_certificates, verify_paths
+
+    the_site = _site(site)
+    anchors = list(trust or [])
+    if the_site.root is not None:
+        anchors += [the_site.root / anchor for anchor in the_site.config.trust_anchors]
+    if certificate_path().is_file():
+        anchors.append(certificate_path())
+    from kyphocheck.errors import InputError
+
+    try:
+        trusted = load_certificates(anchors)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--trust: cannot read a certificate ({exc})") from None
+    results = verify_paths(paths, trusted)
+    print_verification(results)
+    if not results or not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
 def _report(result: RecordResult, no_sign: bool, fail_on: FailOn | None) -> None:
     from kyphocheck.console import warn
     from kyphocheck.report import print_run_result
 
     for message in result.warnings:
         warn(message)
-    if not no_sign:
-        warn("signing is not available in this version: the record is an UNSIGNED draft")
+    if no_sign:
+        warn("--no-sign: the record is an UNSIGNED draft")
     print_run_result(result)
     if fail_on is not None and result_fails(result.record, fail_on.value):
         raise typer.Exit(EXIT_FINDINGS)

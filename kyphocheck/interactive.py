@@ -23,6 +23,7 @@ from kyphocheck.interview import Interview
 from kyphocheck.pipeline import RecordResult, load_site_protocol, prepare_document, write_record
 from kyphocheck.prompts import EndOfInput, Prompter
 from kyphocheck.record import Clock
+from kyphocheck.signer import Identity
 from kyphocheck.sources import Site
 from kyphocheck.yamlio import load_data_file
 
@@ -68,6 +69,7 @@ class Options:
     clock: Clock
     out: Path | None
     no_sign: bool
+    identity: Identity | None = None
 
 
 def start(
@@ -157,7 +159,7 @@ def _run(
         ) from None
     prepared = prepare_document(options.site, interview.document, options.clock)
     out = options.out or Path(interview.draft.out or options.site.config.output_folder or "records")
-    result = write_record(options.site, prepared, out, options.clock)
+    result = write_record(options.site, prepared, out, options.clock, options.identity)
     with contextlib.suppress(KyphocheckError, OSError):
         store.discard(interview.draft.id)
     return result

@@ -5,6 +5,7 @@ checklist + protocol + answers -> assess (pure) -> record -> render -> folder.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from kyphocheck.models import validation_problems
 from kyphocheck.protocol import PROTOCOL_FILES, Protocol, load_protocol
 from kyphocheck.record import Clock, build_record, canonical_json, check_overrides, seal_id
 from kyphocheck.recordfolder import folder_name, write_record_folder
+from kyphocheck.signer import Identity
 from kyphocheck.sources import Site
 
 
@@ -75,36 +77,70 @@ class RecordResult:
 
 
 def make_record_files(
-    site: Site, prepared: Prepared, clock: Clock
+    site: Site, prepared: Prepared, clock: Clock, identity: Identity | None = None
 ) -> tuple[dict[str, Any], dict[str, bytes], Assessment, tuple[str, ...]]:
-    """Assess, build the record and render its documents; nothing is written."""
+    """Assess, build, render and (with an identity) sign the record's files; nothing is written.
+
+    record.json lists the SHA-256 of every file that does not embed it (the Markdown files and
+    their signatures); each PDF embeds record.json itself and is protected by its own signature.
+    """
+    from kyphocheck.pdf import layout_hashes, render_pdf
+
     assessment = assess(prepared.checklist, prepared.protocol, prepared.encounter, clock.now)
     check_overrides(prepared.encounter, assessment)
-    record = seal_id(
-        build_record(
-            prepared.checklist,
-            prepared.protocol,
-            prepared.encounter,
-            assessment,
-            clock,
-            site.config.name,
-        )
+    record = build_record(
+        prepared.checklist,
+        prepared.protocol,
+        prepared.encounter,
+        assessment,
+        clock,
+        site.config.name,
     )
+    if identity is not None:
+        identity.check_usable(clock.now)
+        record["signature"] = identity.as_record(clock.now)
+    record = seal_id(record)
     documents = render_documents(record, prepared.checklist, site)
-    record = {**record, "templates": documents.templates}
-    files = {"record.json": canonical_json(record)}
-    files.update({name: text.encode() for name, text in documents.files.items()})
+    markdown = {name: text.encode() for name, text in documents.files.items()}
+    files: dict[str, bytes] = dict(markdown)
+    if identity is not None:
+        from kyphocheck.signing import sign_detached_cms
+
+        for name, data in markdown.items():
+            files[f"{name}.p7s"] = sign_detached_cms(data, identity)
+    record["templates"] = {**documents.templates, **layout_hashes(site.template_dirs)}
+    record["files"] = {
+        name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
+    }
+    record_json = canonical_json(record)
+    files["record.json"] = record_json
+    titles = {
+        "summary": prepared.checklist.title,
+        "take-home": f"Your {prepared.checklist.procedure_name}: what to do",
+    }
+    for kind, title in titles.items():
+        pdf = render_pdf(
+            documents.files[f"{kind}.md"],
+            record,
+            record_json,
+            kind,
+            title,
+            prepared.checklist.procedure_name,
+            site.template_dirs,
+        )
+        if identity is not None:
+            from kyphocheck.signing import sign_pdf
+
+            pdf = sign_pdf(pdf, identity, reason=f"kyphocheck record {record['record_id']}")
+        files[f"{kind}.pdf"] = pdf
     return record, files, assessment, documents.warnings
 
 
-def run_to_folder(site: Site, answers_path: Path, out: Path, clock: Clock) -> RecordResult:
-    """The whole scripted run: read, assess, render, write the record folder."""
-    return write_record(site, prepare(site, answers_path, clock), out, clock)
-
-
-def write_record(site: Site, prepared: Prepared, out: Path, clock: Clock) -> RecordResult:
-    """Assess, render and write the record folder of a checked encounter."""
-    record, files, assessment, warnings = make_record_files(site, prepared, clock)
+def write_record(
+    site: Site, prepared: Prepared, out: Path, clock: Clock, identity: Identity | None = None
+) -> RecordResult:
+    """Make the record's files and write them as a new record folder."""
+    record, files, assessment, warnings = make_record_files(site, prepared, clock, identity)
     name = folder_name(
         prepared.encounter.procedure.scheduled,
         prepared.checklist.id,
@@ -112,3 +148,10 @@ def write_record(site: Site, prepared: Prepared, out: Path, clock: Clock) -> Rec
     )
     folder = write_record_folder(out, name, files)
     return RecordResult(folder, record, assessment, warnings + prepared.encounter.notes)
+
+
+def run_to_folder(
+    site: Site, answers_path: Path, out: Path, clock: Clock, identity: Identity | None = None
+) -> RecordResult:
+    """The whole scripted run: read, assess, render, sign, write the record folder."""
+    return write_record(site, prepare(site, answers_path, clock), out, clock, identity)

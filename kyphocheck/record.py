@@ -102,6 +102,7 @@ def build_record(
         "overrides": [o.as_dict() for o in encounter.overrides],
         "cleared": cleared,
         "templates": {},
+        "files": {},
         "signature": None,
         "tool": {"name": "kyphocheck", "version": __version__},
     }
@@ -115,8 +116,10 @@ def canonical_json(record: dict[str, Any]) -> bytes:
 def seal_id(record: dict[str, Any]) -> dict[str, Any]:
     """Give the record an id derived from its content, so identical input gives the same id.
 
-    The id covers everything but itself, the template hashes and the signature, which are
-    added after the documents that print the id are rendered.
+    The id covers everything but itself, the template and file hashes and the signature,
+    which are added around the rendering of the documents that print the id.
     """
-    content = canonical_json({**record, "record_id": None, "templates": {}, "signature": None})
+    content = canonical_json(
+        {**record, "record_id": None, "templates": {}, "files": {}, "signature": None}
+    )
     return {**record, "record_id": hashlib.sha256(content).hexdigest()[:16]}

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from kyphocheck.console import out
+from kyphocheck.console import out, warn
+from kyphocheck.signer import WARN_DAYS
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from kyphocheck.checklist import Checklist
     from kyphocheck.drafts import Draft
     from kyphocheck.pipeline import RecordResult
+    from kyphocheck.signer import Identity
     from kyphocheck.sources import DataFile
+    from kyphocheck.verify import Check
 
 SEVERITY_STYLE = {"stop": "bold red", "notify": "bold yellow", "info": "cyan"}
 
@@ -67,6 +72,42 @@ def print_drafts(drafts: list[Draft]) -> None:
         )
     out().print(table)
     out().print("Resume one with: kyphocheck resume ID")
+
+
+def print_identity(identity: Identity, now: datetime) -> None:
+    """The signer's identity, never its key."""
+    from rich.table import Table
+
+    table = Table(show_header=False)
+    table.add_row("signer", identity.name)
+    table.add_row("credentials", identity.credentials or "-")
+    table.add_row("subject", identity.certificate.subject.rfc4514_string())
+    table.add_row("SHA-256", identity.fingerprint)
+    table.add_row("expires", f"{identity.expires:%Y-%m-%d}")
+    out().print(table)
+    left = identity.expires - now
+    if left.days < 0:
+        warn(f"the certificate expired on {identity.expires:%Y-%m-%d}")
+    elif left.days < WARN_DAYS:
+        warn(f"the certificate expires in {left.days} days: make a new identity soon")
+
+
+def print_verification(results: list[Check]) -> None:
+    """One row per check; readable without colour."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("file", "check", "result", "detail")
+    for result in results:
+        table.add_row(
+            result.file,
+            result.check,
+            Text("PASS", style="green") if result.ok else Text("FAIL", style="bold red"),
+            Text(result.detail),
+        )
+    out().print(table)
+    failed = sum(not r.ok for r in results)
+    out().print("All checks passed." if results and not failed else f"{failed} check(s) failed.")
 
 
 def print_checklists(found: list[tuple[Checklist, DataFile]], *, as_json: bool) -> None:

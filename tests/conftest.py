@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,13 +27,41 @@ NOW = datetime(2026, 12, 1, 7, 45, tzinfo=CHICAGO)
 NOW_TEXT = "2026-12-01T07:45-06:00"
 
 
+PASSPHRASE = "test passphrase, invented"
+
+
+@pytest.fixture(scope="session")
+def identity_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """An invented signer's identity, made once: the .p12 and .pem bytes."""
+    from kyphocheck.signer import create_identity, save_identity
+
+    folder = tmp_path_factory.mktemp("identity")
+    # Valid from the real clock: outsiders' tools (openssl) check validity against it.
+    start = datetime.now(UTC) - timedelta(days=1)
+    identity = create_identity("Jane Doe", "RN", "jane.doe@example.org", start)
+    save_identity(identity, PASSPHRASE, folder / "signer.p12")
+    return {name: (folder / name).read_bytes() for name in ("signer.p12", "signer.pem")}
+
+
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No user setting, site or clock leaks into a test; a wide, colourless terminal."""
+def _isolated(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, identity_files: dict[str, bytes]
+) -> None:
+    """No user setting, site or clock leaks into a test; a wide, colourless terminal.
+
+    Every test has the invented signer set up in its own config folder (remove it to test
+    a machine without one).
+    """
     for name in ("KYPHOCHECK_SITE", "KYPHOCHECK_NOW", "KYPHOCHECK_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("KYPHOCHECK_SIGNER_PASSPHRASE", PASSPHRASE)
+    config = tmp_path / "xdg-config" / "kyphocheck"
+    config.mkdir(parents=True, mode=0o700)
+    for name, data in identity_files.items():
+        (config / name).write_bytes(data)
+        (config / name).chmod(0o600)
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")

@@ -38,13 +38,24 @@ def test_example_run_writes_the_record(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     folder = only_folder(tmp_path / "out")
     assert folder.name == "2026-12-01_kyphoplasty_00482913"
-    assert sorted(p.name for p in folder.iterdir()) == ["record.json", "summary.md", "take-home.md"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "record.json",
+        "summary.md",
+        "summary.pdf",
+        "take-home.md",
+        "take-home.pdf",
+    ]
     assert "CLEARED" in result.stdout and str(folder) in result.stdout
     record = json.loads((folder / "record.json").read_text())
     assert record["schema"] == "kyphocheck.record/1"
     assert record["clock"] == "fixed" and record["created_at"] == "2026-12-01T07:45:00-06:00"
     assert record["signature"] is None and record["cleared"] is True
-    assert set(record["templates"]) == {"summary.md.j2", "take-home.md.j2"}
+    assert set(record["templates"]) == {
+        "summary.md.j2",
+        "take-home.md.j2",
+        "document.html.j2",
+        "print.css",
+    }
     assert record["checklist"]["id"] == "kyphoplasty" and len(record["checklist"]["sha256"]) == 64
     assert {f["id"] for f in record["findings"]} == {
         "taking:sertraline",
@@ -177,10 +188,12 @@ def test_fail_on_notify(tmp_path: Path) -> None:
     )
 
 
-def test_unsigned_warning_unless_no_sign(tmp_path: Path) -> None:
-    assert "UNSIGNED" in run_example(tmp_path / "a").stderr
-    assert "UNSIGNED" not in run_example(tmp_path / "b", "--no-sign").stderr
-    assert "UNSIGNED DRAFT" in (only_folder(tmp_path / "b") / "summary.md").read_text()
+def test_no_sign_warns_and_marks_the_record(tmp_path: Path) -> None:
+    result = run_example(tmp_path / "b", "--no-sign")
+    assert "--no-sign: the record is an UNSIGNED draft" in result.stderr
+    folder = only_folder(tmp_path / "b")
+    assert "UNSIGNED DRAFT" in (folder / "summary.md").read_text()
+    assert json.loads((folder / "record.json").read_text())["signature"] is None
 
 
 def test_bad_now_exit_2(tmp_path: Path) -> None:
@@ -333,7 +346,7 @@ def test_interrupt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kyphocheck.pipeline.run_to_folder", interrupted)
+    monkeypatch.setattr("kyphocheck.pipeline.write_record", interrupted)
     result = run_example(tmp_path / "out")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr

@@ -55,9 +55,11 @@ def test_never_overwrites(tmp_path: Path) -> None:
 
 
 def test_failure_leaves_nothing_behind(tmp_path: Path) -> None:
+    out = tmp_path / "out"
     with pytest.raises(WriteError):
-        write_record_folder(tmp_path, "rec", {"a.txt": b"A", "../escape.txt": b"B", "bad/x": b"C"})
-    assert list(tmp_path.iterdir()) == []
+        write_record_folder(out, "rec", {"a.txt": b"A", "../escape.txt": b"B", "bad/x": b"C"})
+    assert list(out.iterdir()) == []
+    assert not (tmp_path / "escape.txt").exists()
 
 
 def test_unwritable_output_folder(tmp_path: Path) -> None:

@@ -1,0 +1,119 @@
+"""PDFs made from the same Markdown as the Markdown documents, so the two never disagree.
+
+Markdown -> HTML (markdown-it-py, raw HTML disabled) -> a sandboxed, autoescaped HTML layout with
+a print stylesheet -> WeasyPrint, as PDF/A-3b with record.json attached (relationship Data).
+WeasyPrint is imported here only, so commands that make no PDF never load it. Fonts are
+subsetted by HarfBuzz (libharfbuzz-subset0): fontTools, WeasyPrint's fallback, took most of the
+time of a record on DejaVu Sans (make bench).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markupsafe import Markup
+
+LAYOUT = "document.html.j2"
+STYLESHEET = "print.css"
+_SEVERITY_HEADING = re.compile(r"^(STOP|NOTIFY|INFO)\b")
+
+
+def _mark_severity(state: StateCore) -> None:
+    """Give the "### STOP (n)" headings and the block after each a severity class."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.tag != "h3":
+            continue
+        match = _SEVERITY_HEADING.match(tokens[index + 1].content)
+        if not match:
+            continue
+        css = f"severity severity-{match.group(1).lower()}"
+        token.attrSet("class", css)
+        following = index + 3  # heading_open, inline, heading_close
+        if following < len(tokens) and tokens[following].type in (
+            "bullet_list_open",
+            "paragraph_open",
+        ):
+            tokens[following].attrSet("class", css)
+
+
+def markdown_to_html(text: str) -> str:
+    """CommonMark with tables; raw HTML in the Markdown is shown as text, never passed on."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.core.ruler.push("kyphocheck_severity", _mark_severity)
+    return str(md.render(text))
+
+
+def layout_hashes(template_dirs: list[Path]) -> dict[str, str]:
+    """SHA-256 of the HTML layout and stylesheet the PDFs are printed with."""
+    import hashlib
+
+    hashes = {}
+    for name in (LAYOUT, STYLESHEET):
+        path = next(d / name for d in template_dirs if (d / name).is_file())
+        hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def render_pdf(
+    markdown: str,
+    record: dict[str, Any],
+    record_json: bytes,
+    kind: str,
+    title: str,
+    procedure: str,
+    template_dirs: list[Path],
+) -> bytes:
+    """One PDF/A-3b document with the record attached."""
+    from weasyprint import HTML, Attachment
+
+    env = ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader([str(p) for p in template_dirs]),
+        undefined=StrictUndefined,
+        autoescape=True,
+    )
+    stylesheet = env.loader.get_source(env, STYLESHEET)[0]  # type: ignore[union-attr]
+    signature = record.get("signature")
+    zone = ZoneInfo(record["procedure"]["timezone"])
+    signed_at = (
+        datetime.fromisoformat(signature["signed_at"])
+        .astimezone(zone)
+        .strftime("%a %d %b %Y %H:%M %Z")
+        if signature
+        else ""
+    )
+    html = env.get_template(LAYOUT).render(
+        record=record,
+        body=Markup(markdown_to_html(markdown)),  # noqa: S704 - markdown-it output, raw HTML off
+        stylesheet=Markup(stylesheet),  # noqa: S704 - the site's own stylesheet file
+        signed=signature is not None,
+        signature=signature,
+        signed_at_local=signed_at,
+        kind=kind,
+        title=title,
+        procedure=procedure,
+        language=record["patient"]["language"],
+        author=signature["signer"]["name"] if signature else "kyphocheck",
+    )
+    attachment = Attachment(
+        file_obj=io.BytesIO(record_json),
+        name="record.json",
+        description="kyphocheck record (canonical data of this document)",
+        relationship="Data",
+    )
+    document = HTML(string=html, base_url=str(template_dirs[0]))
+    pdf: bytes = document.write_pdf(
+        pdf_variant="pdf/a-3b",
+        attachments=[attachment],
+        pdf_identifier=record["record_id"].encode(),
+    )
+    return pdf

@@ -1,0 +1,64 @@
+"""Signatures: a detached CMS signature for each Markdown file, PAdES for each PDF.
+
+The CMS signatures are what `openssl cms -verify -binary` accepts; the PDF signature is an
+invisible PAdES baseline signature (SHA-256) added by pyHanko as an incremental update, which
+keeps the PDF/A structure and the attached record.json intact. Both libraries are imported only
+when something is signed.
+"""
+
+from __future__ import annotations
+
+import io
+
+from kyphocheck.signer import Identity
+
+
+def sign_detached_cms(data: bytes, identity: Identity) -> bytes:
+    """A DER detached CMS signature over `data` (binary: the bytes are signed as they are)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+
+    builder = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(data)
+        .add_signer(identity.certificate, identity.key, hashes.SHA256())
+    )
+    for extra in identity.chain:
+        builder = builder.add_certificate(extra)
+    options = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary]
+    return builder.sign(Encoding.DER, options)
+
+
+def sign_pdf(pdf: bytes, identity: Identity, reason: str) -> bytes:
+    """The PDF with an invisible PAdES signature appended as an incremental update."""
+    from asn1crypto import keys, x509
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    certificate = x509.Certificate.load(identity.certificate.public_bytes(Encoding.DER))
+    key = keys.PrivateKeyInfo.load(
+        identity.key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    )
+    chain = [x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in identity.chain]
+    signer = signers.SimpleSigner(
+        signing_cert=certificate,
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]),  # type: ignore[no-untyped-call]
+    )
+    metadata = signers.PdfSignatureMetadata(
+        field_name="kyphocheck",
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        name=identity.name,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    output = io.BytesIO()
+    signers.sign_pdf(writer, metadata, signer=signer, output=output)
+    return output.getvalue()

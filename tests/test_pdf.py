@@ -1,0 +1,28 @@
+"""Markdown to HTML for the PDFs: the patient's text stays text; findings are boxed."""
+
+from __future__ import annotations
+
+from kyphocheck.pdf import markdown_to_html
+from kyphocheck.render import escape_markdown
+
+
+def test_raw_html_in_markdown_is_not_passed_on() -> None:
+    html = markdown_to_html("Hello <script>alert(1)</script> <b>x</b>")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_escaped_patient_text_is_plain_text_in_html() -> None:
+    html = markdown_to_html("Name: " + escape_markdown("{{ 7*7 }} <b>x</b> **y**"))
+    assert "<b>" not in html and "<strong>" not in html
+    assert "{{ 7*7 }} &lt;b&gt;x&lt;/b&gt; **y**" in html
+
+
+def test_findings_are_boxed_by_severity() -> None:
+    html = markdown_to_html("### STOP (1)\n\n- **No driver.**\n\n### INFO (0)\n\nNone.\n")
+    assert '<h3 class="severity severity-stop">' in html
+    assert '<ul class="severity severity-stop">' in html
+    assert '<p class="severity severity-info">' in html
+
+
+def test_tables_render() -> None:
+    assert "<table>" in markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n")
