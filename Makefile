@@ -22,10 +22,16 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
-## demo: install and run the bundled example patient end to end (unattended)
+# The demo signs with a throwaway identity of its own, never the user's (git ignores it).
+DEMO_ENV := XDG_CONFIG_HOME=$(CURDIR)/.demo-identity KYPHOCHECK_SIGNER_PASSPHRASE=demo-only-passphrase
+
+## demo: install, then make and verify a signed record of the bundled (invented) example patient
 demo: system-deps $(VENV)/.installed-demo
-	$(BIN)/kyphocheck run --answers examples/example-patient.yaml --non-interactive \
-		--no-sign --now $(DEMO_NOW) --out demo-records
+	@test -f .demo-identity/kyphocheck/signer.p12 || $(DEMO_ENV) $(BIN)/kyphocheck signer init \
+		--name "Demo Nurse" --credentials RN > /dev/null
+	$(DEMO_ENV) $(BIN)/kyphocheck run --answers examples/example-patient.yaml --non-interactive \
+		--now $(DEMO_NOW) --out demo-records
+	$(DEMO_ENV) $(BIN)/kyphocheck verify $$(ls -dt demo-records/*/ | head -n 1)
 
 ## test: install the test extras and run the whole suite
 test: system-deps $(VENV)/.installed-dev
@@ -42,4 +48,4 @@ bench: system-deps $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) demo-records .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-records .demo-identity .pytest_cache .mypy_cache .ruff_cache
