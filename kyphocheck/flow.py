@@ -374,6 +374,25 @@ def _ask_medications(interview: Interview, prompter: Prompter) -> None:
     )
 
 
+class EntryInProgress:
+    """A list entry (a medicine, an allergy) being made, kept in the draft field by field."""
+
+    def __init__(self, interview: Interview, item_id: str) -> None:
+        self.interview, self.item_id = interview, item_id
+        self.fields = interview.pending_entry(item_id)
+        self.asked: list[str] = self.fields.pop("_asked", [])
+
+    def needs(self, step: str) -> bool:
+        """Whether this step has not been answered yet (before an interruption)."""
+        return step not in self.asked
+
+    def keep(self, step: str, **fields: Any) -> None:
+        """Record a step's answer and save the draft at once."""
+        self.fields.update({k: v for k, v in fields.items() if v is not None})
+        self.asked.append(step)
+        self.interview.set_pending(self.item_id, {**self.fields, "_asked": self.asked})
+
+
 def _medication_entry(
     interview: Interview, prompter: Prompter, names: list[str], listed: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -381,22 +400,17 @@ def _medication_entry(
     drugs = interview.protocol.drugs
     zone = interview.encounter().procedure.zone
     now = interview.clock.now
-    entry = interview.pending_entry("medications")
-    asked: list[str] = entry.pop("_asked", [])
+    making = EntryInProgress(interview, "medications")
+    entry, keep = making.fields, making.keep
 
-    def keep(step: str, **fields: Any) -> None:
-        entry.update({k: v for k, v in fields.items() if v is not None})
-        asked.append(step)
-        interview.set_pending("medications", {**entry, "_asked": asked})
-
-    if "name" not in asked:
+    if making.needs("name"):
         typed = prompter.text(
             "Medicine (brand or generic name)", completions=names, validate=_validator(_nonempty)
         ).strip()
         keep("name", name=_known_name(prompter, drugs, names, typed))
     name = entry["name"]
     drug = drugs.find(name)
-    if "regimen" not in asked and drug is not None and drug.variants:
+    if making.needs("regimen") and drug is not None and drug.variants:
         options = [(v.label, v.id) for v in drug.variants]
         options.append(("not sure (the longer hold applies)", SKIP))
         regimen = prompter.select(f"How is {name} taken?", options)
@@ -407,7 +421,7 @@ def _medication_entry(
             candidate = {**entry, "last_dose": parse_user_datetime(text, now, zone).isoformat()}
             interview.check_value("medications", [*listed, candidate])
 
-    if "last_dose" not in asked:
+    if making.needs("last_dose"):
         last = prompter.text(
             "Last dose taken (e.g. yesterday 20:00; Enter if not known yet)",
             validate=_validator(check_dose),
@@ -416,11 +430,11 @@ def _medication_entry(
         if moment is not None:
             say(Text(f"  = {describe(moment, zone)}", style="bold"))
         keep("last_dose", last_dose=moment.isoformat() if moment else None)
-    if "dose" not in asked:
+    if making.needs("dose"):
         dose = prompter.text("Dose and how often (optional, e.g. 5 mg twice a day)")
         keep("dose", dose=dose.strip() or None)
     needs_approval = drug is not None and drugs.classes[drug.drug_class].prescriber_approval
-    if "prescriber_approved" not in asked and needs_approval:
+    if making.needs("prescriber_approved") and needs_approval:
         approved = prompter.yes_no(f"Did the prescriber approve holding {name}?")
         keep("prescriber_approved", prescriber_approved=approved)
     return entry
@@ -455,19 +469,14 @@ def _ask_allergies(interview: Interview, prompter: Prompter) -> None:
 def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
     """One allergy, field by field; each field is saved in the draft as it is given."""
     categories = interview.protocol.allergies.categories
-    entry = interview.pending_entry("allergies")
-    asked: list[str] = entry.pop("_asked", [])
+    making = EntryInProgress(interview, "allergies")
+    entry, keep = making.fields, making.keep
 
-    def keep(step: str, **fields: Any) -> None:
-        entry.update({k: v for k, v in fields.items() if v is not None})
-        asked.append(step)
-        interview.set_pending("allergies", {**entry, "_asked": asked})
-
-    if "category" not in asked:
+    if making.needs("category"):
         kinds = [(c.label, c.id) for c in categories] + [("something else", SKIP)]
         category = prompter.select("What kind of allergy?", kinds)
         keep("category", category=None if category == SKIP else category)
-    if "substance" not in asked:
+    if making.needs("substance"):
         label = next((c.label for c in categories if c.id == entry.get("category")), "")
         substance = prompter.text(
             "Substance (the real agent, e.g. iohexol, penicillin)",
@@ -475,7 +484,7 @@ def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
             validate=_validator(_nonempty),
         )
         keep("substance", substance=substance.strip())
-    if "reaction" not in asked:
+    if making.needs("reaction"):
         reaction = prompter.text(
             "Reaction (e.g. hives, anaphylaxis, rash)", validate=_validator(_nonempty)
         )

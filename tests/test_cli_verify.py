@@ -135,23 +135,15 @@ def test_single_files(record: Path) -> None:
     assert verify(str(record / "nope.pdf")).exit_code == 1
 
 
-def test_unsigned_record_fails_verification(tmp_path: Path) -> None:
+def unsigned_record(tmp_path: Path) -> Path:
     out = tmp_path / "out"
-    runner.invoke(
-        app,
-        [
-            "run",
-            "--answers",
-            str(EXAMPLE),
-            "--non-interactive",
-            "--no-sign",
-            "--now",
-            NOW.isoformat(),
-            "--out",
-            str(out),
-        ],
-    )
-    result = verify(str(next(out.iterdir())))
+    args = ["run", "--answers", str(EXAMPLE), "--non-interactive", "--no-sign"]
+    runner.invoke(app, [*args, "--now", NOW.isoformat(), "--out", str(out)])
+    return next(out.iterdir())
+
+
+def test_unsigned_record_fails_verification(tmp_path: Path) -> None:
+    result = verify(str(unsigned_record(tmp_path)))
     assert result.exit_code == 1
     assert "an UNSIGNED draft record" in result.stdout
 
@@ -242,22 +234,7 @@ def test_pdf_text_metadata_and_pages(record: Path) -> None:
 
 
 def test_unsigned_pdf_says_so_on_every_page(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    runner.invoke(
-        app,
-        [
-            "run",
-            "--answers",
-            str(EXAMPLE),
-            "--non-interactive",
-            "--no-sign",
-            "--now",
-            NOW.isoformat(),
-            "--out",
-            str(out),
-        ],
-    )
-    pdf = next(out.iterdir()) / "summary.pdf"
+    pdf = unsigned_record(tmp_path) / "summary.pdf"
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
