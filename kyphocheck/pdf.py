@@ -46,6 +46,11 @@ def _mark_severity(state: StateCore) -> None:
             tokens[following].attrSet("class", css)
 
 
+def preload_pdf() -> None:
+    """Import WeasyPrint now (about 0.6 s), e.g. before work is forked."""
+    import weasyprint  # noqa: F401
+
+
 def markdown_to_html(text: str) -> str:
     """CommonMark with tables; raw HTML in the Markdown is shown as text, never passed on."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")

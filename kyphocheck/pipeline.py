@@ -6,6 +6,7 @@ checklist + protocol + answers -> assess (pure) -> record -> render -> folder.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from kyphocheck.documents import render_documents
 from kyphocheck.encounter import Encounter
 from kyphocheck.errors import InputError
 from kyphocheck.models import validation_problems
+from kyphocheck.parallel import run_jobs
 from kyphocheck.protocol import PROTOCOL_FILES, Protocol, load_protocol
 from kyphocheck.record import Clock, build_record, canonical_json, check_overrides, seal_id
 from kyphocheck.recordfolder import folder_name, write_record_folder
@@ -84,7 +86,8 @@ def make_record_files(
     record.json lists the SHA-256 of every file that does not embed it (the Markdown files and
     their signatures); each PDF embeds record.json itself and is protected by its own signature.
     """
-    from kyphocheck.pdf import layout_hashes, render_pdf
+    from kyphocheck.pdf import layout_hashes, preload_pdf, render_pdf
+    from kyphocheck.signing import preload_signing
 
     assessment = assess(prepared.checklist, prepared.protocol, prepared.encounter, clock.now)
     check_overrides(prepared.encounter, assessment)
@@ -118,21 +121,35 @@ def make_record_files(
         "summary": prepared.checklist.title,
         "take-home": f"Your {prepared.checklist.procedure_name}: what to do",
     }
-    for kind, title in titles.items():
-        pdf = render_pdf(
-            documents.files[f"{kind}.md"],
-            record,
-            record_json,
-            kind,
-            title,
-            prepared.checklist.procedure_name,
-            site.template_dirs,
-        )
-        if identity is not None:
+    if identity is not None:
+        pass  # loaded once here, before the PDF jobs may be forked
+
+    # Loaded once, here, so that the forked PDF jobs inherit them instead of each loading them.
+    preload_pdf()
+    if identity is not None:
+        preload_signing()
+
+    def pdf_job(kind: str, title: str) -> Callable[[], bytes]:
+        def make() -> bytes:
+            pdf = render_pdf(
+                documents.files[f"{kind}.md"],
+                record,
+                record_json,
+                kind,
+                title,
+                prepared.checklist.procedure_name,
+                site.template_dirs,
+            )
+            if identity is None:
+                return pdf
             from kyphocheck.signing import sign_pdf
 
-            pdf = sign_pdf(pdf, identity, reason=f"kyphocheck record {record['record_id']}")
-        files[f"{kind}.pdf"] = pdf
+            return sign_pdf(pdf, identity, reason=f"kyphocheck record {record['record_id']}")
+
+        return make
+
+    pdfs = run_jobs([pdf_job(kind, title) for kind, title in titles.items()])
+    files.update({f"{kind}.pdf": pdf for kind, pdf in zip(titles, pdfs, strict=True)})
     return record, files, assessment, documents.warnings
 
 

@@ -13,6 +13,12 @@ import io
 from kyphocheck.signer import Identity
 
 
+def preload_signing() -> None:
+    """Import pyHanko now (about 0.5 s), e.g. before work is forked."""
+    import pyhanko.sign.signers  # noqa: F401
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: F401
+
+
 def sign_detached_cms(data: bytes, identity: Identity) -> bytes:
     """A DER detached CMS signature over `data` (binary: the bytes are signed as they are)."""
     from cryptography.hazmat.primitives import hashes
