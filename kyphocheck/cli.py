@@ -35,7 +35,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-EXIT_INTERRUPTED = 130
 EXIT_FINDINGS = 3
 _state = {"debug": bool(os.environ.get("KYPHOCHECK_DEBUG"))}
 
@@ -48,7 +47,7 @@ def reports_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from kyphocheck.console import err, error
-        from kyphocheck.errors import KyphocheckError
+        from kyphocheck.errors import EXIT_INTERRUPTED, KyphocheckError
 
         try:
             return command(*args, **kwargs)
@@ -279,84 +278,6 @@ def _identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) -> Iden
     return identity
 
 
-signer_app = typer.Typer(
-    help="The signing identity: create, import or show it.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-app.add_typer(signer_app, name="signer")
-
-
-@signer_app.command("init")
-@reports_errors
-def signer_init(
-    name: Annotated[str | None, typer.Option("--name", help="Signer's full name.")] = None,
-    credentials: Annotated[
-        str | None, typer.Option("--credentials", help="Credentials, e.g. RN.")
-    ] = None,
-    email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
-    import_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--import", help="Adopt a site-issued identity (.p12) instead.", dir_okay=False
-        ),
-    ] = None,
-    passphrase_file: PassphraseOption = None,
-    now: NowOption = None,
-) -> None:
-    """Create a signing identity (EC P-256, self-signed), or import a site-issued .p12."""
-    from kyphocheck.errors import UsageError
-    from kyphocheck.report import print_identity
-    from kyphocheck.signer import (
-        Identity,
-        SignerError,
-        create_identity,
-        read_passphrase,
-        save_identity,
-    )
-
-    clock = _clock(now)
-    if import_file is not None:
-        from cryptography.hazmat.primitives.serialization import pkcs12
-
-        passphrase = read_passphrase(passphrase_file)
-        try:
-            key, cert, chain = pkcs12.load_key_and_certificates(
-                import_file.read_bytes(), passphrase.encode()
-            )
-        except (OSError, ValueError) as exc:
-            raise SignerError(
-                f"{import_file}: cannot be read with this passphrase ({exc})"
-            ) from None
-        if key is None or cert is None:
-            raise SignerError(f"{import_file}: the file holds no key and certificate")
-        identity = Identity(key, cert, tuple(chain))
-    else:
-        if name is None:
-            raise UsageError("give --name (and --credentials), or --import FILE.p12")
-        passphrase = read_passphrase(passphrase_file, confirm=True)
-        identity = create_identity(name, credentials, email, clock.now)
-    path = save_identity(identity, passphrase)
-    print_identity(identity, clock.now)
-    typer.echo(f"Saved to {path} (owner only).")
-
-
-@signer_app.command("show")
-@reports_errors
-def signer_show(now: NowOption = None) -> None:
-    """Show the active signing identity: subject, credentials, fingerprint, expiry."""
-    from cryptography import x509
-
-    from kyphocheck.report import print_identity
-    from kyphocheck.signer import Identity, SignerError, certificate_path
-
-    path = certificate_path()
-    if not path.is_file():
-        raise SignerError("no signing identity: run 'kyphocheck signer init'")
-    certificate = x509.load_pem_x509_certificate(path.read_bytes())
-    print_identity(Identity(None, certificate), _clock(now).now)
-
-
 @app.command()
 @reports_errors
 def verify(
@@ -433,3 +354,9 @@ def checklists(
 def main() -> None:
     """Entry point of the `kyphocheck` console script."""
     app(prog_name="kyphocheck")
+
+
+# The signer sub-commands live in their own module; registering them here keeps one app.
+from kyphocheck.cli_signer import signer_app  # noqa: E402
+
+app.add_typer(signer_app, name="signer")

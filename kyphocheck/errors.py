@@ -50,3 +50,12 @@ class WriteError(KyphocheckError):
     """The record could not be written (I/O)."""
 
     exit_code = 1
+
+
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(KyphocheckError):
+    """The run was interrupted (Ctrl-C, SIGTERM, SIGHUP); the draft is saved."""
+
+    exit_code = EXIT_INTERRUPTED

@@ -18,7 +18,7 @@ from typing import Any
 from kyphocheck.checklist import list_checklists, load_checklist
 from kyphocheck.console import err, warn
 from kyphocheck.drafts import Draft, DraftStore
-from kyphocheck.errors import InputError, KyphocheckError, UsageError
+from kyphocheck.errors import InputError, Interrupted, KyphocheckError, UsageError
 from kyphocheck.interview import Interview
 from kyphocheck.pipeline import RecordResult, load_site_protocol, prepare_document, write_record
 from kyphocheck.prompts import EndOfInput, Prompter
@@ -26,14 +26,6 @@ from kyphocheck.record import Clock
 from kyphocheck.signer import Identity
 from kyphocheck.sources import Site
 from kyphocheck.yamlio import load_data_file
-
-EXIT_INTERRUPTED = 130
-
-
-class Interrupted(KyphocheckError):
-    """The run was interrupted; the draft is saved."""
-
-    exit_code = EXIT_INTERRUPTED
 
 
 def require_terminal() -> None:

@@ -1,0 +1,86 @@
+"""`kyphocheck signer init` and `signer show`: the signing identity at the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kyphocheck.cli import NowOption, PassphraseOption, _clock, reports_errors
+
+signer_app = typer.Typer(
+    help="The signing identity: create, import or show it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@signer_app.command("init")
+@reports_errors
+def signer_init(
+    name: Annotated[str | None, typer.Option("--name", help="Signer's full name.")] = None,
+    credentials: Annotated[
+        str | None, typer.Option("--credentials", help="Credentials, e.g. RN.")
+    ] = None,
+    email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
+    import_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--import", help="Adopt a site-issued identity (.p12) instead.", dir_okay=False
+        ),
+    ] = None,
+    passphrase_file: PassphraseOption = None,
+    now: NowOption = None,
+) -> None:
+    """Create a signing identity (EC P-256, self-signed), or import a site-issued .p12."""
+    from kyphocheck.errors import UsageError
+    from kyphocheck.report import print_identity
+    from kyphocheck.signer import (
+        Identity,
+        SignerError,
+        create_identity,
+        read_passphrase,
+        save_identity,
+    )
+
+    clock = _clock(now)
+    if import_file is not None:
+        from cryptography.hazmat.primitives.serialization import pkcs12
+
+        passphrase = read_passphrase(passphrase_file)
+        try:
+            key, cert, chain = pkcs12.load_key_and_certificates(
+                import_file.read_bytes(), passphrase.encode()
+            )
+        except (OSError, ValueError) as exc:
+            raise SignerError(
+                f"{import_file}: cannot be read with this passphrase ({exc})"
+            ) from None
+        if key is None or cert is None:
+            raise SignerError(f"{import_file}: the file holds no key and certificate")
+        identity = Identity(key, cert, tuple(chain))
+    else:
+        if name is None:
+            raise UsageError("give --name (and --credentials), or --import FILE.p12")
+        passphrase = read_passphrase(passphrase_file, confirm=True)
+        identity = create_identity(name, credentials, email, clock.now)
+    path = save_identity(identity, passphrase)
+    print_identity(identity, clock.now)
+    typer.echo(f"Saved to {path} (owner only).")
+
+
+@signer_app.command("show")
+@reports_errors
+def signer_show(now: NowOption = None) -> None:
+    """Show the active signing identity: subject, credentials, fingerprint, expiry."""
+    from cryptography import x509
+
+    from kyphocheck.report import print_identity
+    from kyphocheck.signer import Identity, SignerError, certificate_path
+
+    path = certificate_path()
+    if not path.is_file():
+        raise SignerError("no signing identity: run 'kyphocheck signer init'")
+    certificate = x509.load_pem_x509_certificate(path.read_bytes())
+    print_identity(Identity(None, certificate), _clock(now).now)

@@ -1,0 +1,223 @@
+"""Medicines and allergies: list items asked one entry at a time.
+
+Each entry is kept in the draft field by field, so an interruption in the middle of one loses
+nothing; the protocol's verdict on a medicine is shown as soon as it is entered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+
+from kyphocheck.assess.findings import slug
+from kyphocheck.interview import Interview
+from kyphocheck.prompts import Prompter
+from kyphocheck.report import SEVERITY_STYLE
+from kyphocheck.screen import SKIP, nonempty, say, show_change, validator
+from kyphocheck.timeparse import describe, format_local, parse_user_datetime
+
+
+def _medication_line(interview: Interview, index: int) -> Text:
+    """What the protocol says of one medicine, e.g. "...: hold 3 days; ...: NOT MET, stop"."""
+    assessment = interview.assessment()
+    entry = assessment.computed["medications"][index]
+    zone = interview.encounter().procedure.zone
+    if not entry["known"]:
+        return Text(f"{entry['name']}: not in the drug table; recorded (info).", style="cyan")
+    parts = [entry["display"]]
+    if entry["hold"] is None:
+        parts.append("no hold" + (f"; {entry['advice']}" if entry["advice"] else ""))
+        return Text(": ".join(parts), style="cyan")
+    latest = format_local(datetime.fromisoformat(entry["latest_permitted_dose"]), zone)
+    text = f"{entry['display']}: hold {entry['hold']}; last permitted dose {latest}"
+    if entry["last_dose"] is None:
+        return Text(text + "; last dose not known yet", style="yellow")
+    reported = format_local(datetime.fromisoformat(entry["last_dose"]), zone)
+    if entry["hold_met"]:
+        return Text(f"{text}; reported {reported}: met", style="green")
+    key = f"hold_not_met:{slug(entry['generic'])}"
+    severity = next(
+        (f.severity.value for f in assessment.findings if f.id.startswith(key)), "notify"
+    )
+    return Text(f"{text}; reported {reported}: NOT MET, {severity}", style=SEVERITY_STYLE[severity])
+
+
+@dataclass(frozen=True)
+class ListWords:
+    """How a list item (medicines, allergies) is worded on screen."""
+
+    title: str
+    add: str
+    remove: str
+    none: str
+
+
+def _ask_list(
+    interview: Interview,
+    prompter: Prompter,
+    item_id: str,
+    words: ListWords,
+    show: Callable[[int, dict[str, Any]], Text],
+    make_entry: Callable[[list[dict[str, Any]]], dict[str, Any]],
+) -> None:
+    """Add, remove, done: the loop of a list item, saved after every change."""
+    while True:
+        current: list[dict[str, Any]] = list(interview.answers.get(item_id) or [])
+        for index, entry in enumerate(current):
+            say(Text(f"  {index + 1}. ") + show(index, entry))
+        options = [(words.add, "add")]
+        if current:
+            options += [(words.remove, "remove"), (f"Done ({len(current)} listed)", "done")]
+        else:
+            options.append((words.none, "done"))
+        if interview.pending_entry(item_id):
+            action = "add"  # an entry was being made when the run was interrupted
+        else:
+            action = prompter.select(words.title, options)
+        if action == "done":
+            show_change(interview.set_answer(item_id, current))
+            return
+        if action == "remove":
+            labels = [(f"{i + 1}. {show(i, e).plain}", str(i)) for i, e in enumerate(current)]
+            current.pop(int(prompter.select("Remove which?", labels)))
+        else:
+            current.append(make_entry(list(current)))
+            interview.draft.pending = None
+        show_change(interview.set_answer(item_id, current, done=False))
+
+
+def ask_medications(interview: Interview, prompter: Prompter) -> None:
+    """The medication list, with completion over every generic and brand name."""
+    drugs = interview.protocol.drugs
+    names = sorted({name for drug in drugs.drugs for name in drug.names}, key=str.casefold)
+    _ask_list(
+        interview,
+        prompter,
+        "medications",
+        ListWords("Medicines", "Add a medicine", "Remove a medicine", "No medicines"),
+        lambda index, _: _medication_line(interview, index),
+        lambda listed: _medication_entry(interview, prompter, names, listed),
+    )
+
+
+class EntryInProgress:
+    """A list entry (a medicine, an allergy) being made, kept in the draft field by field."""
+
+    def __init__(self, interview: Interview, item_id: str) -> None:
+        self.interview, self.item_id = interview, item_id
+        self.fields = interview.pending_entry(item_id)
+        self.asked: list[str] = self.fields.pop("_asked", [])
+
+    def needs(self, step: str) -> bool:
+        """Whether this step has not been answered yet (before an interruption)."""
+        return step not in self.asked
+
+    def keep(self, step: str, **fields: Any) -> None:
+        """Record a step's answer and save the draft at once."""
+        self.fields.update({k: v for k, v in fields.items() if v is not None})
+        self.asked.append(step)
+        self.interview.set_pending(self.item_id, {**self.fields, "_asked": self.asked})
+
+
+def _medication_entry(
+    interview: Interview, prompter: Prompter, names: list[str], listed: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One medicine, field by field; each field is saved in the draft as it is given."""
+    drugs = interview.protocol.drugs
+    zone = interview.encounter().procedure.zone
+    now = interview.clock.now
+    making = EntryInProgress(interview, "medications")
+    entry, keep = making.fields, making.keep
+
+    if making.needs("name"):
+        typed = prompter.text(
+            "Medicine (brand or generic name)", completions=names, validate=validator(nonempty)
+        ).strip()
+        keep("name", name=_known_name(prompter, drugs, names, typed))
+    name = entry["name"]
+    drug = drugs.find(name)
+    if making.needs("regimen") and drug is not None and drug.variants:
+        options = [(v.label, v.id) for v in drug.variants]
+        options.append(("not sure (the longer hold applies)", SKIP))
+        regimen = prompter.select(f"How is {name} taken?", options)
+        keep("regimen", regimen=None if regimen == SKIP else regimen)
+
+    def check_dose(text: str) -> None:
+        if text.strip():
+            candidate = {**entry, "last_dose": parse_user_datetime(text, now, zone).isoformat()}
+            interview.check_value("medications", [*listed, candidate])
+
+    if making.needs("last_dose"):
+        last = prompter.text(
+            "Last dose taken (e.g. yesterday 20:00; Enter if not known yet)",
+            validate=validator(check_dose),
+        )
+        moment = parse_user_datetime(last, now, zone) if last.strip() else None
+        if moment is not None:
+            say(Text(f"  = {describe(moment, zone)}", style="bold"))
+        keep("last_dose", last_dose=moment.isoformat() if moment else None)
+    if making.needs("dose"):
+        dose = prompter.text("Dose and how often (optional, e.g. 5 mg twice a day)")
+        keep("dose", dose=dose.strip() or None)
+    needs_approval = drug is not None and drugs.classes[drug.drug_class].prescriber_approval
+    if making.needs("prescriber_approved") and needs_approval:
+        approved = prompter.yes_no(f"Did the prescriber approve holding {name}?")
+        keep("prescriber_approved", prescriber_approved=approved)
+    return entry
+
+
+def _known_name(prompter: Prompter, drugs: Any, names: list[str], typed: str) -> str:
+    """Offer the known names a typed beginning matches (Enter does not take a suggestion)."""
+    if drugs.find(typed) is not None:
+        return typed
+    start = typed.casefold()
+    candidates = [n for n in names if n.casefold().startswith(start)]
+    candidates += [n for n in names if start in n.casefold() and n not in candidates]
+    if not candidates:
+        return typed
+    options = [(name, name) for name in candidates[:8]]
+    options.append((f"No: record '{typed}' as typed", SKIP))
+    chosen = prompter.select(f"'{typed}' is not in the drug table. Did you mean", options)
+    return typed if chosen == SKIP else chosen
+
+
+def ask_allergies(interview: Interview, prompter: Prompter) -> None:
+    """The allergy list: a category, the real substance and the reaction for each."""
+    _ask_list(
+        interview,
+        prompter,
+        "allergies",
+        ListWords("Allergies", "Add an allergy", "Remove an allergy", "No known allergies"),
+        lambda _, entry: Text(f"{entry['substance']}: {entry['reaction']}"),
+        lambda _: _allergy_entry(interview, prompter),
+    )
+
+
+def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
+    """One allergy, field by field; each field is saved in the draft as it is given."""
+    categories = interview.protocol.allergies.categories
+    making = EntryInProgress(interview, "allergies")
+    entry, keep = making.fields, making.keep
+
+    if making.needs("category"):
+        kinds = [(c.label, c.id) for c in categories] + [("something else", SKIP)]
+        category = prompter.select("What kind of allergy?", kinds)
+        keep("category", category=None if category == SKIP else category)
+    if making.needs("substance"):
+        label = next((c.label for c in categories if c.id == entry.get("category")), "")
+        substance = prompter.text(
+            "Substance (the real agent, e.g. iohexol, penicillin)",
+            default=label.strip('"'),
+            validate=validator(nonempty),
+        )
+        keep("substance", substance=substance.strip())
+    if making.needs("reaction"):
+        reaction = prompter.text(
+            "Reaction (e.g. hives, anaphylaxis, rash)", validate=validator(nonempty)
+        )
+        keep("reaction", reaction=reaction.strip())
+    return entry

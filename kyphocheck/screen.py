@@ -1,0 +1,73 @@
+"""What the interactive flow shows: findings panels, changes, and prompt validators.
+
+Readable without colour: every severity is also written out (STOP, NOTIFY, INFO).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.text import Text
+
+from kyphocheck.assess import Finding
+from kyphocheck.console import out
+from kyphocheck.errors import InputError
+from kyphocheck.interview import Change
+from kyphocheck.report import SEVERITY_STYLE
+
+SKIP = "__skip__"
+"""The value of a "(skip)" or "not sure" choice."""
+
+
+def say(*renderables: Any) -> None:
+    """Print to the results console."""
+    out().print(*renderables)
+
+
+def severity_label(finding: Finding) -> Text:
+    """The severity in words, so it reads without colour."""
+    return Text(finding.severity.value.upper(), style=SEVERITY_STYLE[finding.severity.value])
+
+
+def findings_panel(findings: Sequence[Finding], title: str) -> Panel:
+    """Findings, one a line, severity first."""
+    lines = [severity_label(f) + Text(f"  {f.message}") for f in findings] or [Text("None.")]
+    worst = max((f.severity.rank for f in findings), default=-1)
+    border = ["cyan", "yellow", "red"][worst] if worst >= 0 else "green"
+    return Panel(Group(*lines), title=title, border_style=border, expand=True)
+
+
+def show_change(change: Change) -> None:
+    """Tell the nurse at once what her answer changed."""
+    for item_id in change.dropped:
+        say(Text(f"  The answer to '{item_id}' no longer applies and was removed.", style="dim"))
+    if change.new:
+        say(findings_panel(change.new, "New finding" + ("s" if len(change.new) > 1 else "")))
+    if change.cleared:
+        cleared = [Text("CLEARED", style="green") + Text(f"  {f.message}") for f in change.cleared]
+        say(Panel(Group(*cleared), title="Cleared", border_style="green"))
+
+
+def validator(check: Callable[[str], Any]) -> Callable[[str], str | None]:
+    """A prompt validator from a check that raises: None if fine, else what to type instead."""
+
+    def validate(text: str) -> str | None:
+        try:
+            check(text)
+        except ValueError as exc:
+            return str(exc)
+        except InputError as exc:
+            return exc.problems[0].split(": ", 1)[-1]
+        return None
+
+    return validate
+
+
+def nonempty(text: str) -> str:
+    """The stripped text, refused when empty."""
+    if not text.strip():
+        raise ValueError("an answer is needed")
+    return text.strip()
