@@ -22,6 +22,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
+from kyphocheck.render import BYTECODE_CACHE
+
 LAYOUT = "document.html.j2"
 STYLESHEET = "print.css"
 _SEVERITY_HEADING = re.compile(r"^(STOP|NOTIFY|INFO)\b")
@@ -85,6 +87,7 @@ def render_pdf(
         loader=FileSystemLoader([str(p) for p in template_dirs]),
         undefined=StrictUndefined,
         autoescape=True,
+        bytecode_cache=BYTECODE_CACHE,
     )
     stylesheet = env.loader.get_source(env, STYLESHEET)[0]  # type: ignore[union-attr]
     signature = record.get("signature")

@@ -86,3 +86,21 @@ def test_date_filters(tmp_path: Path) -> None:
     env = _env(tmp_path, "{{ t | when }}|{{ t | day }}|{{ t | clock }}")
     out = render(env, "t.md.j2", {"t": "2026-12-01T14:30:00+00:00"})
     assert out == "Tue 01 Dec 2026 08:30|Tuesday, December 1|8:30 AM"
+
+
+def test_compiled_template_cache_follows_a_changed_file(tmp_path: Path) -> None:
+    """Compiled templates are reused across records, but never a stale one."""
+    import hashlib
+    import os
+
+    from kyphocheck.render import template_hashes
+
+    path = tmp_path / "t.md.j2"
+    path.write_text("one {{ x }}\n")
+    first = make_environment([tmp_path], ZoneInfo("UTC"))
+    assert render(first, "t.md.j2", {"x": 1}) == "one 1\n"
+    path.write_text("two {{ x }}\n")
+    os.utime(path, (1, 1))  # a new mtime whatever the clock's resolution
+    second = make_environment([tmp_path], ZoneInfo("UTC"))
+    assert render(second, "t.md.j2", {"x": 2}) == "two 2\n"
+    assert template_hashes(second) == {"t.md.j2": hashlib.sha256(b"two {{ x }}\n").hexdigest()}
