@@ -2,14 +2,15 @@
 
 Each PDF takes a few hundred milliseconds of layout; on a machine with two cores the two can be
 made at once (make bench). A forked child inherits everything already loaded (WeasyPrint,
-pyHanko, the signing key) without pickling it, and sends back only the bytes it made. Where fork
-is not available, or there is one core, the jobs simply run one after the other.
+pyHanko, the signing key) without pickling it, and sends back only the bytes it made. Elsewhere
+than Linux, or with one core, the jobs simply run one after the other.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -18,7 +19,12 @@ Job = Callable[[], bytes]
 
 
 def _can_fork() -> bool:
-    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    # Linux only: macOS offers fork too, but its system frameworks are not safe after it.
+    return (
+        sys.platform.startswith("linux")
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
 
 
 def _child(job: Job, send: Connection) -> None:
