@@ -29,6 +29,16 @@ _LEVEL = r"^(C[1-7]|T(1[0-2]|[1-9])|L[1-5]|S1)$"
 EARLIEST_BIRTH = date(1900, 1, 1)
 
 
+def check_levels(levels: tuple[str, ...]) -> tuple[str, ...]:
+    """Vertebral levels, each real and none twice."""
+    for level in levels:
+        if not re.match(_LEVEL, level):
+            raise ValueError(f"'{level}' is not a vertebral level (C1-C7, T1-T12, L1-L5, S1)")
+    if len(set(levels)) != len(levels):
+        raise ValueError("a level is listed twice")
+    return levels
+
+
 class PatientFields(Strict):
     """The `patient:` block."""
 
@@ -60,12 +70,7 @@ class ProcedureFields(Strict):
     @field_validator("levels")
     @classmethod
     def _levels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for level in value:
-            if not re.match(_LEVEL, level):
-                raise ValueError(f"'{level}' is not a vertebral level (C1-C7, T1-T12, L1-L5, S1)")
-        if len(set(value)) != len(value):
-            raise ValueError("a level is listed twice")
-        return value
+        return check_levels(value)
 
     @field_validator("proceduralist", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from kyphocheck.answers import check_levels
 from kyphocheck.assess import Finding
 from kyphocheck.checklist import CompiledItem
 from kyphocheck.documents import format_answer
@@ -130,13 +131,10 @@ def _weight(text: str) -> float:
 
 
 def _levels(text: str) -> list[str]:
-    from kyphocheck.answers import ProcedureFields
-
     levels = [part.strip().upper() for part in text.replace(";", ",").split(",") if part.strip()]
     if not levels:
         raise ValueError("at least one level, e.g. T12, L1")
-    ProcedureFields._levels(tuple(levels))
-    return levels
+    return list(check_levels(tuple(levels)))
 
 
 # -- the items -------------------------------------------------------------------------------

@@ -208,14 +208,6 @@ class Interview:
                 return compiled
         return None
 
-    def missing_required(self) -> list[str]:
-        """Required items that apply and have no answer."""
-        try:
-            self.encounter(partial=False)
-        except InputError as exc:
-            return [str(f[1]) for f in exc.fields if f and f[0] == "answers"]
-        return []
-
     def set_answer(self, item_id: str, raw: Any, *, done: bool = True) -> Change:
         """Record an answer (None clears it), drop answers that no longer apply, save.
 
@@ -248,10 +240,6 @@ class Interview:
         """Save the fields of a list entry as they are given; None when it is done."""
         self.draft.pending = None if entry is None else {"item": item_id, "entry": entry}
         self.save()
-
-    def skip(self, item_id: str) -> None:
-        """Leave an optional item unanswered and move on."""
-        self.set_answer(item_id, None)
 
     def _drop_inapplicable(self) -> list[str]:
         applicable = {c.item.id for c in self.applicable()}

@@ -33,12 +33,6 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
 _MD_LINE_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)|^([-+=])(?=[\s=]|$)")
 
 
-class Markdown(str):
-    """Text that is already Markdown made by kyphocheck: printed as it is."""
-
-    __slots__ = ()
-
-
 def escape_markdown(value: object) -> str:
     """Make any text print literally in Markdown (and in the HTML made from it).
 
@@ -52,12 +46,9 @@ def escape_markdown(value: object) -> str:
     )
 
 
-def _finalize(value: object) -> object:
-    if isinstance(value, Markdown):
-        return value
-    if value is None:
-        return ""
-    return escape_markdown(value)
+def _finalize(value: object) -> str:
+    # Every printed value is data: templates write their markup literally.
+    return "" if value is None else escape_markdown(value)
 
 
 class MemoryBytecodeCache(BytecodeCache):
