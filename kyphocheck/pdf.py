@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,11 +112,16 @@ def render_pdf(
         language=record["patient"]["language"],
         author=signature["signer"]["name"] if signature else "kyphocheck",
     )
+    # In UTC: WeasyPrint writes the time as it is, followed by Z.
+    made_at = datetime.fromisoformat(record["created_at"]).astimezone(UTC)
     attachment = Attachment(
         file_obj=io.BytesIO(record_json),
         name="record.json",
         description="kyphocheck record (canonical data of this document)",
         relationship="Data",
+        # The record's own time, not the moment of printing: the same record, the same PDF.
+        created=made_at,
+        modified=made_at,
     )
     document = HTML(string=html, base_url=str(template_dirs[0]))
     pdf: bytes = document.write_pdf(
