@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kyphocheck.record import Clock
     from kyphocheck.signer import Identity
     from kyphocheck.sources import Site
+    from kyphocheck.workers import WorkerPool
 
 app = typer.Typer(
     name="kyphocheck",
@@ -200,18 +201,22 @@ def run(
         from kyphocheck.pipeline import prepare, write_record
 
         out_dir = out or Path(the_site.config.output_folder or "records")
-        prepared = prepare(the_site, answers, clock)  # bad input is reported before signing
-        identity = _identity(no_sign, passphrase_file, clock)
-        _report(write_record(the_site, prepared, out_dir, clock, identity), no_sign, fail_on)
+        with _pdf_workers() as workers:
+            prepared = prepare(the_site, answers, clock)  # bad input is reported before signing
+            identity = _identity(no_sign, passphrase_file, clock)
+            result = write_record(the_site, prepared, out_dir, clock, identity, workers)
+        _report(result, no_sign, fail_on)
         return
     from kyphocheck import interactive
     from kyphocheck.drafts import DraftStore
     from kyphocheck.prompts import QuestionaryPrompter
 
     interactive.require_terminal()
-    identity = _identity(no_sign, passphrase_file, clock)  # before the first question
-    options = interactive.Options(the_site, clock, out, no_sign, identity)
-    result = interactive.start(options, QuestionaryPrompter(), answers, checklist, DraftStore())
+    with _pdf_workers() as workers:
+        identity = _identity(no_sign, passphrase_file, clock)  # before the first question
+        options = interactive.Options(the_site, clock, out, no_sign, identity, workers)
+        prompter = QuestionaryPrompter()
+        result = interactive.start(options, prompter, answers, checklist, DraftStore())
     _report(result, no_sign, fail_on)
 
 
@@ -243,9 +248,10 @@ def resume(
     the_site = _site(site if site is not None else (Path(saved.site) if saved.site else None))
     clock = _clock(now)
     unsigned = no_sign or saved.no_sign
-    identity = _identity(unsigned, passphrase_file, clock)
-    options = interactive.Options(the_site, clock, out, unsigned, identity)
-    result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
+    with _pdf_workers() as workers:
+        identity = _identity(unsigned, passphrase_file, clock)
+        options = interactive.Options(the_site, clock, out, unsigned, identity, workers)
+        result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
     _report(result, options.no_sign, fail_on)
 
 
@@ -266,6 +272,17 @@ def drafts(
         typer.echo(f"Draft {discard} removed.")
         return
     print_drafts(store.all())
+
+
+def _pdf_workers() -> WorkerPool:
+    """The PDF workers of a command, forked first.
+
+    They load WeasyPrint while the command checks its input (and the nurse answers), and they
+    are forked before the signing key is loaded.
+    """
+    from kyphocheck.pdf import start_pdf_workers
+
+    return start_pdf_workers()
 
 
 def _identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) -> Identity | None:

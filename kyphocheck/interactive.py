@@ -25,6 +25,7 @@ from kyphocheck.prompts import EndOfInput, Prompter
 from kyphocheck.record import Clock
 from kyphocheck.signer import Identity
 from kyphocheck.sources import Site
+from kyphocheck.workers import WorkerPool
 from kyphocheck.yamlio import load_data_file
 
 
@@ -62,6 +63,7 @@ class Options:
     out: Path | None
     no_sign: bool
     identity: Identity | None = None
+    workers: WorkerPool | None = None  # started by the command, before the key was loaded
 
 
 def start(
@@ -151,7 +153,9 @@ def _run(
         ) from None
     prepared = prepare_document(options.site, interview.document, options.clock)
     out = options.out or Path(interview.draft.out or options.site.config.output_folder or "records")
-    result = write_record(options.site, prepared, out, options.clock, options.identity)
+    result = write_record(
+        options.site, prepared, out, options.clock, options.identity, options.workers
+    )
     with contextlib.suppress(KyphocheckError, OSError):
         store.discard(interview.draft.id)
     return result

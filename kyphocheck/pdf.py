@@ -23,6 +23,7 @@ from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
 from kyphocheck.render import BYTECODE_CACHE
+from kyphocheck.workers import WorkerPool
 
 LAYOUT = "document.html.j2"
 STYLESHEET = "print.css"
@@ -49,8 +50,17 @@ def _mark_severity(state: StateCore) -> None:
 
 
 def preload_pdf() -> None:
-    """Import WeasyPrint now (about 0.6 s), e.g. before work is forked."""
+    """Import WeasyPrint (about half a second): what each PDF worker does first."""
     import weasyprint  # noqa: F401
+
+
+def start_pdf_workers(processes: int = 2) -> WorkerPool:
+    """Workers for PDFs, forked now so that they load WeasyPrint while the caller goes on.
+
+    Two by default: a record has two PDFs. Start them before loading the signing key (they
+    must never hold it) and as early as the command can, so the loading is hidden.
+    """
+    return WorkerPool.start(processes, preload_pdf)
 
 
 def markdown_to_html(text: str) -> str:

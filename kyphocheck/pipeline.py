@@ -5,8 +5,8 @@ checklist + protocol + answers -> assess (pure) -> record -> render -> folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,12 @@ from kyphocheck.documents import render_documents
 from kyphocheck.encounter import Encounter
 from kyphocheck.errors import InputError
 from kyphocheck.models import validation_problems
-from kyphocheck.parallel import run_jobs
 from kyphocheck.protocol import PROTOCOL_FILES, Protocol, load_protocol
 from kyphocheck.record import Clock, build_record, canonical_json, check_overrides, seal_id
 from kyphocheck.recordfolder import folder_name, write_record_folder
 from kyphocheck.signer import Identity
 from kyphocheck.sources import Site
+from kyphocheck.workers import Job, WorkerPool
 
 
 def load_site_protocol(site: Site) -> Protocol:
@@ -79,15 +79,19 @@ class RecordResult:
 
 
 def make_record_files(
-    site: Site, prepared: Prepared, clock: Clock, identity: Identity | None = None
+    site: Site,
+    prepared: Prepared,
+    clock: Clock,
+    identity: Identity | None = None,
+    workers: WorkerPool | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes], Assessment, tuple[str, ...]]:
     """Assess, build, render and (with an identity) sign the record's files; nothing is written.
 
     record.json lists the SHA-256 of every file that does not embed it (the Markdown files and
     their signatures); each PDF embeds record.json itself and is protected by its own signature.
+    The PDFs are laid out by `workers` (started here when not given) and signed here.
     """
-    from kyphocheck.pdf import layout_hashes, preload_pdf, render_pdf
-    from kyphocheck.signing import preload_signing
+    from kyphocheck.pdf import layout_hashes, render_pdf, start_pdf_workers
 
     assessment = assess(prepared.checklist, prepared.protocol, prepared.encounter, clock.now)
     check_overrides(prepared.encounter, assessment)
@@ -121,17 +125,10 @@ def make_record_files(
         "summary": prepared.checklist.title,
         "take-home": f"Your {prepared.checklist.procedure_name}: what to do",
     }
-    if identity is not None:
-        pass  # loaded once here, before the PDF jobs may be forked
-
-    # Loaded once, here, so that the forked PDF jobs inherit them instead of each loading them.
-    preload_pdf()
-    if identity is not None:
-        preload_signing()
-
-    def pdf_job(kind: str, title: str) -> Callable[[], bytes]:
-        def make() -> bytes:
-            pdf = render_pdf(
+    jobs = [
+        Job(
+            render_pdf,
+            (
                 documents.files[f"{kind}.md"],
                 record,
                 record_json,
@@ -139,25 +136,39 @@ def make_record_files(
                 title,
                 prepared.checklist.procedure_name,
                 site.template_dirs,
-            )
-            if identity is None:
-                return pdf
-            from kyphocheck.signing import sign_pdf
+            ),
+        )
+        for kind, title in titles.items()
+    ]
+    with contextlib.ExitStack() as stack:
+        pool = workers or stack.enter_context(start_pdf_workers(len(jobs)))
+        made = pool.run(jobs)
+        if identity is not None:
+            from kyphocheck.signing import preload_signing, sign_pdf
 
-            return sign_pdf(pdf, identity, reason=f"kyphocheck record {record['record_id']}")
-
-        return make
-
-    pdfs = run_jobs([pdf_job(kind, title) for kind, title in titles.items()])
-    files.update({f"{kind}.pdf": pdf for kind, pdf in zip(titles, pdfs, strict=True)})
+            preload_signing()  # while the workers lay out the pages
+        for index, pdf in made:
+            if isinstance(pdf, BaseException):
+                raise pdf
+            kind = list(titles)[index]
+            if identity is not None:
+                pdf = sign_pdf(pdf, identity, reason=f"kyphocheck record {record['record_id']}")
+            files[f"{kind}.pdf"] = pdf
     return record, files, assessment, documents.warnings
 
 
 def write_record(
-    site: Site, prepared: Prepared, out: Path, clock: Clock, identity: Identity | None = None
+    site: Site,
+    prepared: Prepared,
+    out: Path,
+    clock: Clock,
+    identity: Identity | None = None,
+    workers: WorkerPool | None = None,
 ) -> RecordResult:
     """Make the record's files and write them as a new record folder."""
-    record, files, assessment, warnings = make_record_files(site, prepared, clock, identity)
+    record, files, assessment, warnings = make_record_files(
+        site, prepared, clock, identity, workers
+    )
     name = folder_name(
         prepared.encounter.procedure.scheduled,
         prepared.checklist.id,
