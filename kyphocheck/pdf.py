@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,30 @@ def _mark_severity(state: StateCore) -> None:
 
 def preload_pdf() -> None:
     """Import WeasyPrint (about half a second): what each PDF worker does first."""
-    import weasyprint  # noqa: F401
+    _import_weasyprint()
+
+
+def _import_weasyprint() -> None:
+    """WeasyPrint, imported without its library search running gcc.
+
+    WeasyPrint finds Pango, HarfBuzz and fontconfig by trying each library's names for every
+    platform in turn, and cffi hands each name it cannot open to ctypes.util.find_library, which
+    on Linux runs ldconfig, gcc and ld (WeasyPrint issue #1125): about 40 processes and 0.3 s per
+    import here (make bench). Each list also holds the Linux soname (libpango-1.0.so.0), which
+    the dynamic loader opens directly, so on Linux the search is skipped while WeasyPrint loads.
+    """
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint  # noqa: F401
+
+        return
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library = search
 
 
 def start_pdf_workers(processes: int = 2) -> WorkerPool:
@@ -91,6 +115,7 @@ def render_pdf(
     template_dirs: list[Path],
 ) -> bytes:
     """One PDF/A-3b document with the record attached."""
+    _import_weasyprint()
     from weasyprint import HTML, Attachment
 
     env = ImmutableSandboxedEnvironment(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from kyphocheck.pdf import markdown_to_html
 from kyphocheck.render import escape_markdown
 
@@ -26,3 +29,26 @@ def test_findings_are_boxed_by_severity() -> None:
 
 def test_tables_render() -> None:
     assert "<table>" in markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n")
+
+
+def test_weasyprint_loads_without_running_programs_and_with_harfbuzz_subset() -> None:
+    # In a fresh interpreter: WeasyPrint is imported once per process.
+    code = """
+import ctypes.util, subprocess, sys
+started = []
+real_init = subprocess.Popen.__init__
+def spy(self, args, *rest, **kwargs):
+    started.append(args)
+    real_init(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = spy
+search = ctypes.util.find_library
+from kyphocheck.pdf import preload_pdf
+preload_pdf()
+from weasyprint.text import ffi
+print(started, ffi.harfbuzz_subset is not None, ctypes.util.find_library is search)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    if sys.platform.startswith("linux"):
+        assert result.stdout.split() == ["[]", "True", "True"], result.stdout + result.stderr
