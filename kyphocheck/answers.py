@@ -165,7 +165,7 @@ def build_encounter(
         anesthesia=procedure_fields.anesthesia,
     )
     encounter = Encounter(parsed.checklist, patient, procedure, {})
-    answers, notes = _check_answers(
+    answers, notes, not_applicable = _check_answers(
         parsed.answers, checklist, protocol, encounter, now, problems, partial=partial
     )
     if problems.lines:
@@ -177,6 +177,7 @@ def build_encounter(
         answers=answers,
         overrides=tuple(Override(**o.model_dump()) for o in parsed.overrides),
         notes=tuple(notes),
+        not_applicable=tuple(not_applicable),
     )
 
 
@@ -189,7 +190,8 @@ def _check_answers(
     problems: Problems,
     *,
     partial: bool = False,
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The typed answers, notes on ignored ones, and the items whose `when` was false."""
     item_ids = [c.item.id for c in checklist.items]
     for key in raw:
         if key not in checklist.by_id:
@@ -197,6 +199,7 @@ def _check_answers(
 
     answers: dict[str, Any] = {}
     notes: list[str] = []
+    not_applicable: list[str] = []
     missing: list[str] = []
     for compiled in checklist.items:
         item = compiled.item
@@ -221,6 +224,7 @@ def _check_answers(
             continue
         value = raw.get(item.id)
         if not applies:
+            not_applicable.append(item.id)
             if value is not None:
                 notes.append(f"answers.{item.id}: ignored, it does not apply here")
             continue
@@ -253,4 +257,4 @@ def _check_answers(
             f"{problems.display}: answers: missing required answers: {', '.join(missing)}"
         )
         problems.fields.extend(("answers", item_id) for item_id in missing)
-    return answers, notes
+    return answers, notes, not_applicable

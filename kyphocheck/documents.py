@@ -60,6 +60,7 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
     """What the templates see: the record, the checklist's wording, the site, by section."""
     zone = ZoneInfo(record["procedure"]["timezone"])
     answers = record["answers"]
+    skipped = set(record.get("not_applicable", ()))
     sections = []
     for section in checklist.sections:
         rows = [
@@ -70,8 +71,16 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
                 "answered": item.id in answers,
             }
             for item in section.items
+            if item.id not in skipped
         ]
-        sections.append({"id": section.id, "title": section.title, "rows": rows})
+        if rows:
+            sections.append({"id": section.id, "title": section.title, "rows": rows})
+    not_applicable = [
+        item.prompt
+        for section in checklist.sections
+        for item in section.items
+        if item.id in skipped
+    ]
     notes_for_patient = [
         item.patient_note
         for section in checklist.sections
@@ -90,6 +99,7 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
             "patient_description": checklist.patient_description,
         },
         "sections": sections,
+        "not_applicable": not_applicable,
         "findings_by_severity": by_severity,
         "overridden": {o["finding"]: o for o in record["overrides"]},
         "anesthesia_words": ANESTHESIA_WORDS[record["procedure"]["anesthesia"]],

@@ -119,6 +119,7 @@ class Encounter:
     answers: dict[str, Any]
     overrides: tuple[Override, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    not_applicable: tuple[str, ...] = ()  # items not asked: their condition (`when`) was false
 
     @property
     def age_years(self) -> int:

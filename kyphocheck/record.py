@@ -96,6 +96,7 @@ def build_record(
         "patient": encounter.patient.as_dict(),
         "procedure": encounter.procedure.as_dict(),
         "answers": {key: _plain(value) for key, value in encounter.answers.items()},
+        "not_applicable": list(encounter.not_applicable),
         "notes": list(encounter.notes),
         "computed": assessment.computed,
         "findings": [f.as_dict() for f in assessment.findings],

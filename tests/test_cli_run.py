@@ -66,6 +66,23 @@ def test_example_run_writes_the_record(tmp_path: Path) -> None:
         assert set(finding) == {"id", "severity", "item", "message", "source"}
 
 
+def test_summary_separates_questions_not_asked_from_answers_left_empty(tmp_path: Path) -> None:
+    data = example_data()
+    del data["answers"]["creatinine"]  # optional: asked, left empty
+    result = run_example(tmp_path / "out", "--no-sign", answers=write_answers(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    folder = only_folder(tmp_path / "out")
+    record = json.loads((folder / "record.json").read_text())
+    # A woman of 75 cannot be asked about pregnancy; no GLP-1 medicine, no GLP-1 symptoms.
+    assert record["not_applicable"] == ["pregnancy_status", "gi_symptoms_today"]
+    summary = (folder / "summary.md").read_text()
+    assert "| Serum creatinine | no answer |" in summary
+    not_asked = summary.split("Not asked, as they did not apply to this patient:")[1]
+    assert "- Pregnancy status\n" in not_asked
+    assert "- Nausea, vomiting or bloating today" in not_asked
+    assert "| Pregnancy status |" not in summary
+
+
 @pytest.mark.parametrize("document", ["summary.md", "take-home.md"])
 def test_golden_documents(tmp_path: Path, document: str) -> None:
     result = run_example(tmp_path / "out", "--no-sign")
