@@ -179,6 +179,7 @@ class CompiledRule:
     when: Expression
     message: Any  # a jinja2 Template
     names: frozenset[str]
+    origin: str = ""  # "file:line: rules[i].id", for messages about the rule itself
 
 
 @dataclass(frozen=True)
@@ -372,7 +373,13 @@ def _compile_rules(
             problems.append(f"{origin.at('message')}: not a valid template: {exc}")
             continue
         compiled.append(
-            CompiledRule(rule=rule, when=when, message=message, names=when.names & set(item_ids))
+            CompiledRule(
+                rule=rule,
+                when=when,
+                message=message,
+                names=when.names & set(item_ids),
+                origin=origin.at("id"),
+            )
         )
     return compiled, problems
 
