@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from kyphocheck.drafts import Draft
     from kyphocheck.pipeline import RecordResult
     from kyphocheck.signer import Identity
+    from kyphocheck.sitecheck import CheckReport
     from kyphocheck.sources import DataFile
     from kyphocheck.verify import Check
 
@@ -131,3 +132,39 @@ def print_checklists(found: list[tuple[Checklist, DataFile]], *, as_json: bool) 
     for row in rows:
         table.add_row(row["id"], row["version"], row["sha256"][:12], row["file"], row["title"])
     out().print(table)
+
+
+def print_check(report: CheckReport, strict: bool) -> None:
+    """`kyphocheck check` for people: the problems, rule coverage, reading grades, a verdict."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console = out()
+    if report.problems:
+        table = Table("where", "level", "check", "problem", show_lines=False)
+        for p in report.problems:
+            fails = p.level == "error" or strict
+            level = Text(p.level.upper(), style="bold red" if fails else "yellow")
+            table.add_row(p.where or report.site, level, p.check, Text(p.message))
+        console.print(table)
+    coverage = Table("rule", "fixtures that make it fire", title="Rule coverage")
+    for rule, fixtures in report.coverage.items():
+        coverage.add_row(rule, str(len(fixtures)) if fixtures else Text("none", style="yellow"))
+    console.print(coverage)
+    if report.reading:
+        reading = Table("sheet", "fixture", "language", "grade", title="Reading grade")
+        for grade in report.reading:
+            reading.add_row(grade.document, grade.fixture, grade.language, f"{grade.grade:.1f}")
+        console.print(reading)
+    errors = sum(1 for p in report.problems if p.level == "error")
+    warnings = len(report.problems) - errors
+    verdict = "FAILED" if report.failed(strict) else "PASSED"
+    console.print(
+        Text(f"{verdict}: ", style="bold red" if report.failed(strict) else "bold green")
+        + Text(
+            f"{errors} error(s), {warnings} warning(s)"
+            + (" (--strict: warnings fail)" if strict else "")
+            + f"; {report.documents_rendered} documents rendered from "
+            f"{len(report.fixtures)} fixtures"
+        )
+    )

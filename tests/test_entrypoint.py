@@ -106,6 +106,9 @@ def test_wheel_carries_the_defaults_and_runs_outside_the_source_tree(tmp_path: P
         "kyphocheck/_defaults/checklists/protocol/drugs.yaml",
         "kyphocheck/_defaults/templates/take-home.md.j2",
         "kyphocheck/_defaults/examples/example-patient.yaml",
+        "kyphocheck/_defaults/examples/fixtures/every-stop-kyphoplasty.yaml",
+        "kyphocheck/_defaults/examples/site/site.yaml",
+        "kyphocheck/_defaults/examples/site/.github/workflows/kyphocheck.yml",
     ):
         assert packaged in names
     unpacked = tmp_path / "unpacked"
@@ -132,3 +135,9 @@ def test_wheel_carries_the_defaults_and_runs_outside_the_source_tree(tmp_path: P
     assert result.returncode == 0, result.stderr
     record = json.loads(next((elsewhere / "out").iterdir()).joinpath("record.json").read_text())
     assert record["checklist"]["id"] == "kyphoplasty"
+    # A site folder made from the installed defaults passes its own check.
+    environment = {"PYTHONPATH": str(unpacked)}
+    for command in (("init-site", "site"), ("check", "site", "--format", "json")):
+        result = call(sys.executable, "-m", "kyphocheck", *command, cwd=elsewhere, env=environment)
+        assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True

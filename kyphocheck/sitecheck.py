@@ -1,0 +1,434 @@
+"""`kyphocheck check`: everything in a site folder that would break or mislead at the bedside.
+
+A site's informatics team runs this in CI before a change reaches a nurse. It loads every
+checklist and protocol file (schema, duplicate ids, expressions), lists the drug-table rows the
+site has still to confirm, renders every template against every fixture (the site's own plus
+the built-in ones, which together make every default rule fire), measures the reading grade of
+the patient sheets, and reports the rules no fixture makes fire. Each problem names its file
+and line. Nothing here prints: the report is data for the front end and the CI formats.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import TemplateSyntaxError
+
+from kyphocheck.answers import build_encounter, read_answers_file
+from kyphocheck.assess import assess
+from kyphocheck.checklist import Checklist, CompiledRule, load_checklist
+from kyphocheck.documents import SUMMARY_TEMPLATE, document_context
+from kyphocheck.errors import InputError, KyphocheckError
+from kyphocheck.pipeline import load_site_protocol
+from kyphocheck.protocol import PROTOCOL_FILES, Protocol
+from kyphocheck.readability import ReadingGrade, reading_grade
+from kyphocheck.record import Clock, build_record, canonical_json, seal_id
+from kyphocheck.render import make_environment, render
+from kyphocheck.sources import Site
+from kyphocheck.workers import Job, WorkerPool
+from kyphocheck.yamlio import LineDict, LineList
+
+Level = Literal["error", "warning"]
+# "file:line: message" or "file: message", as every loader writes its problems.
+_LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<message>.+)$", re.S)
+# Fixtures are checked as on the morning of their procedure, unless --now says otherwise.
+FIXTURE_CLOCK_BEFORE_START = timedelta(hours=1)
+_TAKE_HOME = re.compile(r"^take-home(?:\.(?P<language>[a-z]{2,3}))?\.md\.j2$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix, where it is, and how serious it is."""
+
+    check: str  # schema, protocol, template, fixture, reading, coverage, pdf
+    file: str
+    line: int | None
+    message: str
+    level: Level = "error"
+
+    @classmethod
+    def parse(cls, text: str, check: str, level: Level = "error") -> Problem:
+        """A problem from a loader's "file:line: message" line."""
+        match = _LOCATED.match(text)
+        if match is None:
+            return cls(check, "", None, text, level)
+        line = match.group("line")
+        return cls(check, match.group("file"), int(line) if line else None, match["message"], level)
+
+    @property
+    def where(self) -> str:
+        """file:line, file, or nothing."""
+        if self.file and self.line:
+            return f"{self.file}:{self.line}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """An answers file templates are rendered against."""
+
+    path: Path
+    display: str
+    built_in: bool
+
+
+@dataclass
+class CheckReport:
+    """What `check` found."""
+
+    site: str
+    problems: list[Problem] = field(default_factory=list)
+    fixtures: list[str] = field(default_factory=list)
+    # "file: rule id" (a rule as written, once even when checklists share it) -> the fixtures
+    # that made it fire; empty when none did.
+    coverage: dict[str, list[str]] = field(default_factory=dict)
+    reading: list[ReadingGrade] = field(default_factory=list)
+    documents_rendered: int = 0
+
+    def failed(self, strict: bool) -> bool:
+        """Whether CI should fail: any error, or with `strict` any warning."""
+        return any(p.level == "error" or strict for p in self.problems)
+
+    def add(self, problem: Problem) -> None:
+        """Add a problem once (a shared part's problem shows up for each checklist)."""
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+
+def check_site(site: Site, now: datetime | None = None, pdf: bool = False) -> CheckReport:
+    """Check a site folder (or the defaults) and report every problem found."""
+    report = CheckReport(site=str(site.root) if site.root else "(defaults)")
+    printing: list[_Printing] = []
+    with contextlib.ExitStack() as stack:
+        if pdf:  # started first: they load WeasyPrint while the templates are checked
+            from kyphocheck.pdf import start_pdf_workers
+
+            workers = stack.enter_context(start_pdf_workers())
+        _check_everything(site, now, report, printing if pdf else None)
+        if pdf:
+            _print_all(site, workers, printing, report)
+    if site.root is not None:
+        _show_relative_to(site.root, report)
+    return report
+
+
+def _check_everything(
+    site: Site, now: datetime | None, report: CheckReport, printing: list[_Printing] | None
+) -> None:
+    try:
+        site.config  # noqa: B018 - loads and validates site.yaml
+    except InputError as exc:
+        _add_lines(report, exc, "schema")
+    protocol = _check_protocol(site, report)
+    checklists = _check_checklists(site, report)
+    templates = _check_template_syntax(site, report)
+    fixtures = find_fixtures(site)
+    report.fixtures = [f.display for f in fixtures]
+    for checklist in checklists.values():
+        for compiled in checklist.rules:
+            report.coverage.setdefault(_rule_key(compiled), [])
+    if protocol is not None and not any(p.level == "error" for p in report.problems):
+        for fixture in fixtures:
+            _check_fixture(site, fixture, checklists, protocol, templates, now, printing, report)
+    _report_coverage(checklists, report)
+
+
+def _show_relative_to(root: Path, report: CheckReport) -> None:
+    """Name the site's files from its root, as CI annotations and a site's git repo do."""
+    prefix = f"{root}/"
+
+    def shown(text: str) -> str:
+        return text.replace(prefix, "", 1) if text.startswith(prefix) else text
+
+    report.problems = [
+        Problem(p.check, shown(p.file), p.line, p.message.replace(prefix, ""), p.level)
+        for p in report.problems
+    ]
+    report.fixtures = [shown(f) for f in report.fixtures]
+    report.coverage = {
+        shown(rule): [shown(f) for f in fixtures] for rule, fixtures in report.coverage.items()
+    }
+    report.reading = [
+        replace(g, document=shown(g.document), fixture=shown(g.fixture)) for g in report.reading
+    ]
+
+
+def find_fixtures(site: Site) -> list[Fixture]:
+    """The site's fixtures/*.yaml, then the built-in ones (examples/ of the defaults).
+
+    A built-in fixture the site keeps an identical copy of (init-site copies them) is
+    checked once, as the site's.
+    """
+    found: list[Fixture] = []
+    if site.root is not None:
+        for path in sorted((site.root / "fixtures").glob("*.y*ml")):
+            found.append(Fixture(path, str(path), built_in=False))
+    copies = {f.path.read_bytes() for f in found}
+    examples = site.defaults / "examples"
+    for path in sorted([*examples.glob("*.yaml"), *examples.glob("fixtures/*.yaml")]):
+        if path.read_bytes() not in copies:
+            shown = f"(built-in) {path.relative_to(site.defaults)}"
+            found.append(Fixture(path, shown, built_in=True))
+    return found
+
+
+def _add_lines(
+    report: CheckReport, error: KyphocheckError, check: str, level: Level = "error"
+) -> None:
+    for line in error.lines():
+        report.add(Problem.parse(line, check, level))
+
+
+def _check_protocol(site: Site, report: CheckReport) -> Protocol | None:
+    try:
+        protocol = load_site_protocol(site)
+    except InputError as exc:
+        _add_lines(report, exc, "schema")
+        return None
+    for name in PROTOCOL_FILES:
+        data_file = site.find(f"checklists/protocol/{name}")
+        for line, what in _unconfirmed_rows(data_file.load()):
+            report.add(
+                Problem(
+                    "protocol",
+                    data_file.display,
+                    line,
+                    f"{what}: marked confirm: true; the site's pharmacist must check this row "
+                    "against its source",
+                    "warning",
+                )
+            )
+    return protocol
+
+
+def _unconfirmed_rows(data: Any) -> Iterator[tuple[int | None, str]]:
+    """(line, name) of every mapping with `confirm: true`, wherever it is in the file."""
+    if isinstance(data, LineDict):
+        if data.get("confirm") is True:
+            name = next(
+                (str(data[k]) for k in ("generic", "id", "drug", "name") if k in data), "row"
+            )
+            yield data.key_lines.get("confirm"), name
+        for value in data.values():
+            yield from _unconfirmed_rows(value)
+    elif isinstance(data, LineList):
+        for value in data:
+            yield from _unconfirmed_rows(value)
+
+
+def _check_checklists(site: Site, report: CheckReport) -> dict[str, Checklist]:
+    loaded: dict[str, Checklist] = {}
+    for name in site.files_in("checklists"):
+        checklist_id = name.removesuffix(".yaml")
+        try:
+            loaded[checklist_id] = load_checklist(site, checklist_id)
+        except InputError as exc:
+            _add_lines(report, exc, "schema")
+    return loaded
+
+
+@dataclass(frozen=True)
+class _Template:
+    name: str
+    display: str
+    language: str | None  # for take-home sheets: "en", "es", ...
+
+
+def _check_template_syntax(site: Site, report: CheckReport) -> list[_Template]:
+    """Every Markdown template, compiled; the ones that compile are returned for rendering."""
+    env = make_environment(site.template_dirs, ZoneInfo("UTC"))
+    usable = []
+    names = sorted({p.name for folder in site.template_dirs for p in folder.glob("*.md.j2")})
+    for name in names:
+        display = site.find(f"templates/{name}").display
+        take_home = _TAKE_HOME.match(name)
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError as exc:
+            report.add(Problem("template", display, exc.lineno, exc.message or str(exc)))
+            continue
+        language = (take_home.group("language") or "en") if take_home else None
+        usable.append(_Template(name, display, language))
+    return usable
+
+
+def _check_fixture(
+    site: Site,
+    fixture: Fixture,
+    checklists: dict[str, Checklist],
+    protocol: Protocol,
+    templates: list[_Template],
+    now: datetime | None,
+    printing: list[_Printing] | None,
+    report: CheckReport,
+) -> None:
+    # A built-in fixture may not fit a site's own checklist: that is worth a warning only.
+    level: Level = "warning" if fixture.built_in else "error"
+    try:
+        parsed, data = read_answers_file(fixture.path)
+        checklist = checklists.get(parsed.checklist)
+        if checklist is None:
+            report.add(
+                Problem(
+                    "fixture",
+                    fixture.display,
+                    None,
+                    f"checklist '{parsed.checklist}' did not load",
+                    level,
+                )
+            )
+            return
+        zone = _zone(parsed.procedure.timezone or site.config.timezone)
+        clock = Clock(now or _morning_of(parsed.procedure.scheduled, zone), fixed=True)
+        encounter = build_encounter(
+            parsed, data, str(fixture.path), checklist, protocol, clock.now, site.config.timezone
+        )
+        assessment = assess(checklist, protocol, encounter, clock.now)
+    except InputError as exc:
+        for line in exc.lines():
+            problem = Problem.parse(line, "fixture", level)
+            report.add(Problem("fixture", fixture.display, problem.line, problem.message, level))
+        return
+    record = seal_id(
+        build_record(checklist, protocol, encounter, assessment, clock, site.config.name)
+    )
+    fired = {finding["id"] for finding in record["findings"]}
+    for compiled in checklist.rules:
+        fixtures = report.coverage[_rule_key(compiled)]
+        if compiled.rule.id in fired and fixture.display not in fixtures:
+            fixtures.append(fixture.display)
+    env = make_environment(site.template_dirs, zone)
+    context = document_context(record, checklist, site)
+    rendered: dict[str, str] = {}
+    for template in templates:
+        try:
+            text = render(env, template.name, context)
+        except InputError as exc:
+            for line in exc.lines():
+                problem = Problem.parse(line, "template")
+                report.add(
+                    Problem(
+                        "template",
+                        template.display,
+                        problem.line,
+                        f"{problem.message} (rendering {fixture.display})",
+                    )
+                )
+            continue
+        report.documents_rendered += 1
+        rendered[template.name] = text
+        for number, line in enumerate(text.splitlines(), start=1):
+            if "{{" in line or "{%" in line:
+                report.add(
+                    Problem(
+                        "template",
+                        template.display,
+                        None,
+                        f"output line {number} still holds template code ({line.strip()[:60]!r}) "
+                        f"(rendering {fixture.display})",
+                    )
+                )
+                break
+        if template.language is not None:
+            grade = reading_grade(text, template.language, template.display, fixture.display)
+            report.reading.append(grade)
+            limit = site.config.max_reading_grade
+            if grade.grade > limit:
+                worst = "; ".join(f"{g:.1f}: {s!r}" for g, s in grade.worst)
+                report.add(
+                    Problem(
+                        "reading",
+                        template.display,
+                        None,
+                        f"reading grade {grade.grade:.1f} is above the site's maximum {limit:g} "
+                        f"(rendering {fixture.display}); hardest sentences: {worst}",
+                    )
+                )
+    if printing is not None:
+        record_json = canonical_json(record)
+        for name, text in rendered.items():
+            kind = "summary" if name == SUMMARY_TEMPLATE else "take-home"
+            args = (text, record, record_json, kind, checklist.title, checklist.procedure_name)
+            printing.append(_Printing(name, fixture.display, args))
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")  # the fixture's own check reports the bad zone
+
+
+def _morning_of(scheduled: str, zone: ZoneInfo) -> datetime:
+    """An hour before the scheduled start; for a start that does not parse, now."""
+    try:
+        start = datetime.fromisoformat(scheduled)
+    except ValueError:
+        return datetime.now(zone)  # the fixture's own check reports the bad time
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=zone)
+    return start - FIXTURE_CLOCK_BEFORE_START
+
+
+@dataclass(frozen=True)
+class _Printing:
+    """A rendered document to print as a PDF, and what to say if it cannot be."""
+
+    template: str
+    fixture: str
+    args: tuple[Any, ...]  # render_pdf's arguments but the template folders
+
+
+def _print_all(
+    site: Site, workers: WorkerPool, printing: list[_Printing], report: CheckReport
+) -> None:
+    """Print every rendered document: a broken layout or stylesheet fails here."""
+    from kyphocheck.pdf import LAYOUT, render_pdf
+
+    layout = site.find(f"templates/{LAYOUT}").display
+    jobs = [Job(render_pdf, (*p.args, site.template_dirs)) for p in printing]
+    for index, result in workers.run(jobs):
+        if isinstance(result, BaseException):
+            what = printing[index]
+            line = getattr(result, "lineno", None)
+            report.add(
+                Problem(
+                    "pdf",
+                    layout,
+                    line if isinstance(line, int) else None,
+                    f"{what.template} could not be printed: {type(result).__name__}: {result} "
+                    f"(rendering {what.fixture})",
+                )
+            )
+
+
+def _rule_key(compiled: CompiledRule) -> str:
+    return f"{Problem.parse(compiled.origin, 'coverage').file}: {compiled.rule.id}"
+
+
+def _report_coverage(checklists: dict[str, Checklist], report: CheckReport) -> None:
+    reported = set()
+    for checklist in checklists.values():
+        for compiled in checklist.rules:
+            key = _rule_key(compiled)
+            if report.coverage.get(key) or key in reported:
+                continue
+            reported.add(key)
+            where = Problem.parse(compiled.origin, "coverage")
+            report.add(
+                Problem(
+                    "coverage",
+                    where.file,
+                    where.line,
+                    f"rule '{compiled.rule.id}' fires for no fixture: add a fixture that makes "
+                    "it fire",
+                    "warning",
+                )
+            )
