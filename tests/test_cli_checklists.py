@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from kyphocheck import __version__
 from kyphocheck.cli import app
+from kyphocheck.sources import defaults_root
 
 runner = CliRunner()
 
@@ -31,3 +33,20 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.strip() == f"kyphocheck {__version__}"
+
+
+def test_a_site_checklist_shows_the_file_it_came_from(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "checklists").mkdir(parents=True)
+    own = site / "checklists" / "kyphoplasty.yaml"
+    own.write_text(
+        (defaults_root() / "checklists" / "kyphoplasty.yaml")
+        .read_text()
+        .replace('version: "1.0.0"', 'version: "1.1.0-site"')
+    )
+    result = runner.invoke(app, ["checklists", "--site", str(site), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in json.loads(result.stdout)}
+    assert rows["kyphoplasty"]["file"] == str(own)
+    assert rows["kyphoplasty"]["version"] == "1.1.0-site"
+    assert rows["vertebroplasty"]["file"] == "checklists/vertebroplasty.yaml"  # the default
