@@ -142,10 +142,10 @@ def print_check(report: CheckReport, strict: bool) -> None:
     console = out()
     if report.problems:
         table = Table("where", "level", "check", "problem", show_lines=False)
-        for p in report.problems:
-            fails = p.level == "error" or strict
-            level = Text(p.level.upper(), style="bold red" if fails else "yellow")
-            table.add_row(p.where or report.site, level, p.check, Text(p.message))
+        for where, level_name, check, message in _check_rows(report):
+            fails = level_name == "error" or strict
+            level = Text(level_name.upper(), style="bold red" if fails else "yellow")
+            table.add_row(where or report.site, level, check, Text(message))
         console.print(table)
     coverage = Table("rule", "fixtures that make it fire", title="Rule coverage")
     for rule, fixtures in report.coverage.items():
@@ -168,3 +168,25 @@ def print_check(report: CheckReport, strict: bool) -> None:
             f"{len(report.fixtures)} fixtures"
         )
     )
+
+
+def _check_rows(report: CheckReport) -> list[tuple[str, str, str, str]]:
+    """Errors first; the rows a site must confirm grouped one line per file (JSON lists each)."""
+    rows: list[tuple[str, str, str, str]] = []
+    unconfirmed: dict[str, list[str]] = {}
+    for p in sorted(report.problems, key=lambda p: p.level != "error"):
+        if p.check == "protocol" and p.level == "warning":
+            unconfirmed.setdefault(p.file, []).append(f"{p.message.split(':')[0]} ({p.line})")
+            continue
+        rows.append((p.where, p.level, p.check, p.message))
+    for file, names in unconfirmed.items():
+        rows.append(
+            (
+                file,
+                "warning",
+                "protocol",
+                f"{len(names)} row(s) marked confirm: true, for the site's pharmacist to check "
+                f"against their sources (line): {', '.join(names)}",
+            )
+        )
+    return rows

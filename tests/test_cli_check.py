@@ -319,3 +319,14 @@ def test_defaults_check_clean_without_a_site() -> None:
     result = runner.invoke(app, ["check", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["ok"] is True
+
+
+def test_text_report_puts_errors_first_and_groups_rows_to_confirm(site: Path) -> None:
+    line = edit(site, KYPHOPLASTY, "severity: notify", "severity: critical")
+    result = runner.invoke(app, ["check", str(site)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    text = result.stdout
+    assert text.index(f"{KYPHOPLASTY}:{line}") < text.index("checklists/protocol/drugs.yaml")
+    assert text.count("checklists/protocol/drugs.yaml") == 1
+    assert "row(s) marked confirm: true" in text and "apixaban (" in text
+    assert "FAILED: 1 error(s)" in text
