@@ -52,6 +52,7 @@ def to_json(report: CheckReport, strict: bool) -> str:
                 "document": g.document,
                 "fixture": g.fixture,
                 "language": g.language,
+                "formula": g.formula,
                 "grade": round(g.grade, 1),
                 "hardest": [{"grade": round(s, 1), "sentence": t} for s, t in g.worst],
             }

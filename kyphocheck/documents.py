@@ -109,24 +109,40 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
     }
 
 
-def render_documents(record: dict[str, Any], checklist: Checklist, site: Site) -> Documents:
-    """Render the summary and the take-home sheet (in the patient's language if there is one)."""
+def take_home_template(language: str, site: Site) -> tuple[str, str, list[str]]:
+    """The take-home template for a language, the language it is written in, and warnings.
+
+    A language without its own template (take-home.LANG.md.j2 beside the others) falls back to
+    English, dates included, with a warning.
+    """
+    if language == "en":
+        return TAKE_HOME_TEMPLATE, "en", []
+    localised = f"take-home.{language}.md.j2"
+    if any((folder / localised).is_file() for folder in site.template_dirs):
+        return localised, language, []
+    warning = f"no take-home template for language '{language}'; the sheet is in English"
+    return TAKE_HOME_TEMPLATE, "en", [warning]
+
+
+def render_documents(
+    record: dict[str, Any],
+    checklist: Checklist,
+    site: Site,
+    kinds: tuple[str, ...] = ("summary", "take-home"),
+) -> Documents:
+    """Render the summary (in English) and the take-home sheet (in the patient's language)."""
     zone = ZoneInfo(record["procedure"]["timezone"])
-    env = make_environment(site.template_dirs, zone)
     context = document_context(record, checklist, site)
-    warnings = []
-    language = record["patient"]["language"]
-    take_home = TAKE_HOME_TEMPLATE
-    if language != "en":
-        localised = f"take-home.{language}.md.j2"
-        if any((folder / localised).is_file() for folder in site.template_dirs):
-            take_home = localised
-        else:
-            warnings.append(
-                f"no take-home template for language '{language}'; the sheet is in English"
-            )
-    files = {
-        "summary.md": render(env, SUMMARY_TEMPLATE, context),
-        "take-home.md": render(env, take_home, context),
-    }
-    return Documents(files=files, templates=template_hashes(env), warnings=tuple(warnings))
+    files: dict[str, str] = {}
+    hashes: dict[str, str] = {}
+    warnings: list[str] = []
+    if "summary" in kinds:
+        env = make_environment(site.template_dirs, zone)
+        files["summary.md"] = render(env, SUMMARY_TEMPLATE, context)
+        hashes.update(template_hashes(env))
+    if "take-home" in kinds:
+        name, language, warnings = take_home_template(record["patient"]["language"], site)
+        env = make_environment(site.template_dirs, zone, language)
+        files["take-home.md"] = render(env, name, context)
+        hashes.update(template_hashes(env))
+    return Documents(files=files, templates=dict(sorted(hashes.items())), warnings=tuple(warnings))

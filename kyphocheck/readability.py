@@ -1,8 +1,12 @@
-"""How hard a patient sheet is to read: its Flesch-Kincaid grade, and its hardest sentences.
+"""How hard a patient sheet is to read: its school grade, and its hardest sentences.
 
-textstat computes the grade (US school grade; syllables counted by Pyphen in the sheet's
-language). The Markdown is read as a patient reads the printed page: headings, list items and
-table cells are sentences of their own, and markup is not text.
+textstat computes the grade, with syllables counted by Pyphen in the sheet's language. English
+uses Flesch-Kincaid. Spanish uses Crawford's formula, which gives school years for Spanish text:
+Flesch-Kincaid is fitted to English word lengths and scores plain Spanish three or four grades
+too high (the default Spanish sheet: 9.5 by Flesch-Kincaid, 3.1 by Crawford, 89 "easy" by
+Fernández-Huerta). Other languages fall back to Flesch-Kincaid, an estimate.
+The Markdown is read as a patient reads the printed page: headings, list items and table cells
+are sentences of their own, and markup is not text.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from markdown_it import MarkdownIt
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 WORST_SHOWN = 3
+FORMULAS = {"en": "flesch_kincaid_grade", "es": "crawford"}  # textstat's names
 # A heading of three words scores like a long sentence; the hardest sentences shown are real ones.
 WORST_MIN_WORDS = 5
 
@@ -25,6 +30,7 @@ class ReadingGrade:
     document: str
     fixture: str
     language: str
+    formula: str
     grade: float
     worst: tuple[tuple[float, str], ...]  # (grade, sentence), hardest first
 
@@ -57,12 +63,13 @@ def reading_grade(markdown: str, language: str, document: str, fixture: str) -> 
 
     stats = textstatistics()
     stats.set_lang(language)
+    formula = FORMULAS.get(language, "flesch_kincaid_grade")
+    score = getattr(stats, formula)
     found = sentences(markdown)
-    grade = float(stats.flesch_kincaid_grade(" ".join(found))) if found else 0.0
+    grade = float(score(" ".join(found))) if found else 0.0
     candidates = [s for s in found if len(s.split()) >= WORST_MIN_WORDS] or found
     graded = sorted(
-        ((float(stats.flesch_kincaid_grade(s)), s) for s in candidates),
-        key=lambda pair: pair[0],
-        reverse=True,
+        ((float(score(s)), s) for s in candidates), key=lambda pair: pair[0], reverse=True
     )
-    return ReadingGrade(document, fixture, language, grade, tuple(graded[:WORST_SHOWN]))
+    shown = formula.replace("_grade", "").replace("_", "-")
+    return ReadingGrade(document, fixture, language, shown, grade, tuple(graded[:WORST_SHOWN]))

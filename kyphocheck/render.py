@@ -94,12 +94,33 @@ def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(zone)
 
 
-def _clock_time(moment: datetime) -> str:
-    return moment.strftime("%I:%M %p").lstrip("0")
+def make_environment(
+    template_dirs: list[Path], zone: ZoneInfo, language: str = "en"
+) -> ImmutableSandboxedEnvironment:
+    """The sandboxed environment that renders kyphocheck's documents.
 
+    Clinical times (`when`) are written the same way in every record; the patient's (`day`,
+    `clock`) are in the patient's language, by Babel: "Tuesday, December 1, 2026" and
+    "8:30 AM", "martes, 1 de diciembre de 2026" and "8:30 a. m.". A language Babel knows needs
+    no code, only a template.
+    """
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_date, format_time
 
-def make_environment(template_dirs: list[Path], zone: ZoneInfo) -> ImmutableSandboxedEnvironment:
-    """The sandboxed environment that renders kyphocheck's documents."""
+    try:
+        Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        language = "en"  # a site's template for a code Babel does not know: dates in English
+
+    def day(value: str | datetime) -> str:
+        return str(format_date(_moment(value, zone), "full", locale=language))
+
+    def clock(value: str | datetime) -> str:
+        # CLDR puts a narrow no-break space before AM/PM; a plain one reads and prints the same.
+        return str(format_time(_moment(value, zone), "h:mm a", locale=language)).replace(
+            "\u202f", " "
+        )
+
     env = ImmutableSandboxedEnvironment(
         loader=RecordingLoader(template_dirs),
         undefined=StrictUndefined,
@@ -113,9 +134,8 @@ def make_environment(template_dirs: list[Path], zone: ZoneInfo) -> ImmutableSand
     env.filters.update(
         # Clinical times: "Tue 01 Dec 2026 08:30".
         when=lambda v: _moment(v, zone).strftime("%a %d %b %Y %H:%M"),
-        # Patient times: "Tuesday, December 1" and "8:30 AM".
-        day=lambda v: _moment(v, zone).strftime("%A, %B ") + str(_moment(v, zone).day),
-        clock=lambda v: _clock_time(_moment(v, zone)),
+        day=day,
+        clock=clock,
         markdown=escape_markdown,
     )
     return env

@@ -154,7 +154,12 @@ def print_check(report: CheckReport, strict: bool) -> None:
     if report.reading:
         reading = Table("sheet", "fixture", "language", "grade", title="Reading grade")
         for grade in report.reading:
-            reading.add_row(grade.document, grade.fixture, grade.language, f"{grade.grade:.1f}")
+            reading.add_row(
+                grade.document,
+                grade.fixture,
+                grade.language,
+                f"{grade.grade:.1f} ({grade.formula})",
+            )
         console.print(reading)
     errors = sum(1 for p in report.problems if p.level == "error")
     warnings = len(report.problems) - errors

@@ -304,10 +304,10 @@ def _check_fixture(
         fixtures = report.coverage[_rule_key(compiled)]
         if compiled.rule.id in fired and fixture.display not in fixtures:
             fixtures.append(fixture.display)
-    env = make_environment(site.template_dirs, zone)
     context = document_context(record, checklist, site)
     rendered: dict[str, str] = {}
     for template in templates:
+        env = make_environment(site.template_dirs, zone, template.language or "en")
         try:
             text = render(env, template.name, context)
         except InputError as exc:
@@ -347,7 +347,8 @@ def _check_fixture(
                         "reading",
                         template.display,
                         None,
-                        f"reading grade {grade.grade:.1f} is above the site's maximum {limit:g} "
+                        f"reading grade {grade.grade:.1f} ({grade.formula}) is above the site's "
+                        f"maximum {limit:g} "
                         f"(rendering {fixture.display}); hardest sentences: {worst}",
                     )
                 )

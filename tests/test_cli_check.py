@@ -224,20 +224,24 @@ def test_reading_grade_above_the_site_limit(site: Path) -> None:
     edit(site, "site.yaml", "max_reading_grade: 8", "max_reading_grade: 1")
     code, report = check(site)
     found = [p for p in errors(report) if p["check"] == "reading"]
-    assert code == 1 and len(found) == 3
-    assert found[0]["file"] == "templates/take-home.md.j2"
-    match = re.search(
-        r"reading grade (\d+\.\d) is above the site's maximum 1 ", found[0]["message"]
-    )
+    assert code == 1 and len(found) == 6  # each language's sheet for each of three fixtures
+    assert {p["file"] for p in found} == {
+        "templates/take-home.md.j2",
+        "templates/take-home.es.md.j2",
+    }
+    message = next(p for p in found if p["file"] == "templates/take-home.md.j2")["message"]
+    pattern = r"reading grade (\d+\.\d) \(flesch-kincaid\) is above the site's maximum 1 "
+    match = re.search(pattern, message)
     assert match and float(match.group(1)) > 1
-    assert "hardest sentences: " in found[0]["message"]
-    assert all(g["grade"] <= 8 for g in report["reading"])  # and the default sheet is plain
+    assert "hardest sentences: " in message
+    assert all(g["grade"] <= 8 for g in report["reading"])  # and the default sheets are plain
 
 
 def test_default_sheets_are_within_grade_8(site: Path) -> None:
     _, report = check(site)
-    grades = {g["fixture"]: g["grade"] for g in report["reading"]}
-    assert len(grades) == 3 and max(grades.values()) <= 8
+    grades = {(g["document"], g["fixture"], g["formula"]): g["grade"] for g in report["reading"]}
+    assert len(grades) == 6 and max(grades.values()) <= 8
+    assert {formula for _, _, formula in grades} == {"flesch-kincaid", "crawford"}
 
 
 def test_rule_no_fixture_fires_is_a_coverage_warning(site: Path) -> None:

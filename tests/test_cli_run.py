@@ -83,12 +83,23 @@ def test_summary_separates_questions_not_asked_from_answers_left_empty(tmp_path:
     assert "| Pregnancy status |" not in summary
 
 
-@pytest.mark.parametrize("document", ["summary.md", "take-home.md"])
-def test_golden_documents(tmp_path: Path, document: str) -> None:
-    result = run_example(tmp_path / "out", "--no-sign")
+@pytest.mark.parametrize(
+    ("language", "document", "golden_name"),
+    [
+        ("en", "summary.md", "example-summary.md"),
+        ("en", "take-home.md", "example-take-home.md"),
+        ("es", "take-home.md", "example-take-home.es.md"),
+    ],
+)
+def test_golden_documents(tmp_path: Path, language: str, document: str, golden_name: str) -> None:
+    data = example_data()
+    data["patient"]["language"] = language
+    answers = write_answers(tmp_path, data)
+    result = run_example(tmp_path / "out", "--no-sign", answers=answers)
     assert result.exit_code == 0, result.output
+    assert "no take-home template" not in result.stderr
     produced = (only_folder(tmp_path / "out") / document).read_text()
-    golden = GOLDEN / f"example-{document}"
+    golden = GOLDEN / golden_name
     if os.environ.get("KYPHOCHECK_UPDATE_GOLDEN"):
         golden.write_text(produced)
     assert produced == golden.read_text(), "regenerate with KYPHOCHECK_UPDATE_GOLDEN=1 if intended"
@@ -322,10 +333,12 @@ def test_broken_site_template_exit_2_nothing_written(tmp_path: Path) -> None:
 
 def test_language_without_translation_falls_back_with_warning(tmp_path: Path) -> None:
     data = example_data()
-    data["patient"]["language"] = "es"
+    data["patient"]["language"] = "fr"
     result = run_example(tmp_path / "out", "--no-sign", answers=write_answers(tmp_path, data))
     assert result.exit_code == 0
-    assert "no take-home template for language 'es'" in result.stderr
+    assert "no take-home template for language 'fr'" in result.stderr
+    sheet = (only_folder(tmp_path / "out") / "take-home.md").read_text()
+    assert "Tuesday, December 1, 2026" in sheet  # English throughout, dates included
 
 
 def test_vertebroplasty(tmp_path: Path) -> None:
