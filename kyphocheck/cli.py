@@ -98,6 +98,13 @@ SiteOption = Annotated[
         file_okay=False,
     ),
 ]
+LargePrintOption = Annotated[
+    bool,
+    typer.Option(
+        "--large-print",
+        help="Print the take-home sheet in large type (16 pt), as patient.large_print: true does.",
+    ),
+]
 NowOption = Annotated[
     str | None,
     typer.Option(
@@ -183,6 +190,7 @@ def run(
         typer.Option("--checklist", help="Checklist to use (default: the answers file's, or ask)."),
     ] = None,
     passphrase_file: PassphraseOption = None,
+    large_print: LargePrintOption = False,
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
@@ -203,6 +211,8 @@ def run(
         out_dir = out or Path(the_site.config.output_folder or "records")
         with _pdf_workers() as workers:
             prepared = prepare(the_site, answers, clock)  # bad input is reported before signing
+            if large_print:
+                prepared = prepared.in_large_print()
             identity = _identity(no_sign, passphrase_file, clock)
             result = write_record(the_site, prepared, out_dir, clock, identity, workers)
         _report(result, no_sign, fail_on)
@@ -214,7 +224,9 @@ def run(
     interactive.require_terminal()
     with _pdf_workers() as workers:
         identity = _identity(no_sign, passphrase_file, clock)  # before the first question
-        options = interactive.Options(the_site, clock, out, no_sign, identity, workers)
+        options = interactive.Options(
+            the_site, clock, out, no_sign, identity, workers, large_print=large_print
+        )
         prompter = QuestionaryPrompter()
         result = interactive.start(options, prompter, answers, checklist, DraftStore())
     _report(result, no_sign, fail_on)

@@ -31,6 +31,7 @@ class Documents:
     files: dict[str, str]
     templates: dict[str, str]
     warnings: tuple[str, ...]
+    languages: dict[str, str]  # file name -> the language it is written in
 
 
 def format_answer(item: Item, value: Any, zone: ZoneInfo) -> str:
@@ -136,6 +137,7 @@ def render_documents(
     files: dict[str, str] = {}
     hashes: dict[str, str] = {}
     warnings: list[str] = []
+    languages = {"summary.md": "en"}
     if "summary" in kinds:
         env = make_environment(site.template_dirs, zone)
         files["summary.md"] = render(env, SUMMARY_TEMPLATE, context)
@@ -145,4 +147,5 @@ def render_documents(
         env = make_environment(site.template_dirs, zone, language)
         files["take-home.md"] = render(env, name, context)
         hashes.update(template_hashes(env))
-    return Documents(files=files, templates=dict(sorted(hashes.items())), warnings=tuple(warnings))
+        languages["take-home.md"] = language
+    return Documents(files, dict(sorted(hashes.items())), tuple(warnings), languages)

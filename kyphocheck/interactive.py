@@ -64,6 +64,7 @@ class Options:
     no_sign: bool
     identity: Identity | None = None
     workers: WorkerPool | None = None  # started by the command, before the key was loaded
+    large_print: bool = False
 
 
 def start(
@@ -152,6 +153,8 @@ def _run(
             "for scripts use --non-interactive with --answers FILE"
         ) from None
     prepared = prepare_document(options.site, interview.document, options.clock)
+    if options.large_print:
+        prepared = prepared.in_large_print()
     out = options.out or Path(interview.draft.out or options.site.config.output_folder or "records")
     result = write_record(
         options.site, prepared, out, options.clock, options.identity, options.workers

@@ -23,7 +23,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
-from kyphocheck.render import BYTECODE_CACHE
+from kyphocheck.errors import InputError
+from kyphocheck.render import BYTECODE_CACHE, template_line
 from kyphocheck.workers import WorkerPool
 
 LAYOUT = "document.html.j2"
@@ -105,6 +106,18 @@ def layout_hashes(template_dirs: list[Path]) -> dict[str, str]:
     return hashes
 
 
+def _render_layout(env: ImmutableSandboxedEnvironment, **context: Any) -> str:
+    """The HTML page; a broken layout is bad input naming its line, as a broken template is."""
+    from jinja2 import TemplateError
+
+    try:
+        return str(env.get_template(LAYOUT).render(**context))
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None) or template_line(exc)
+        where = f"templates/{LAYOUT}" + (f":{line}" if line else "")
+        raise InputError(f"{where}: {exc.message or exc}") from None
+
+
 def render_pdf(
     markdown: str,
     record: dict[str, Any],
@@ -113,6 +126,7 @@ def render_pdf(
     title: str,
     procedure: str,
     template_dirs: list[Path],
+    language: str = "en",
 ) -> bytes:
     """One PDF/A-3b document with the record attached."""
     _import_weasyprint()
@@ -134,7 +148,8 @@ def render_pdf(
         if signature
         else ""
     )
-    html = env.get_template(LAYOUT).render(
+    html = _render_layout(
+        env,
         record=record,
         body=Markup(markdown_to_html(markdown)),  # noqa: S704 - markdown-it output, raw HTML off
         stylesheet=Markup(stylesheet),  # noqa: S704 - the site's own stylesheet file
@@ -144,7 +159,7 @@ def render_pdf(
         kind=kind,
         title=title,
         procedure=procedure,
-        language=record["patient"]["language"],
+        language=language,
         author=signature["signer"]["name"] if signature else "kyphocheck",
     )
     # In UTC: WeasyPrint writes the time as it is, followed by Z.

@@ -6,6 +6,7 @@ checklist + protocol + answers -> assess (pure) -> record -> render -> folder.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,13 @@ class Prepared:
     protocol: Protocol
     encounter: Encounter
 
+    def in_large_print(self) -> Prepared:
+        """The same encounter with the take-home sheet in large print (--large-print)."""
+        patient = dataclasses.replace(self.encounter.patient, large_print=True)
+        return dataclasses.replace(
+            self, encounter=dataclasses.replace(self.encounter, patient=patient)
+        )
+
 
 def prepare(site: Site, answers_path: Path, clock: Clock) -> Prepared:
     """Read an answers file and check it against its checklist and the protocol."""
@@ -78,20 +86,31 @@ class RecordResult:
     warnings: tuple[str, ...]
 
 
-def make_record_files(
+@dataclass
+class RecordDraft:
+    """A record with its Markdown files made and signed, waiting for its PDFs."""
+
+    record: dict[str, Any]
+    files: dict[str, bytes]
+    assessment: Assessment
+    warnings: tuple[str, ...]
+    pdf_jobs: list[tuple[str, Job]]  # (kind, job that lays out kind.pdf)
+
+
+def start_record(
     site: Site,
     prepared: Prepared,
     clock: Clock,
     identity: Identity | None = None,
-    workers: WorkerPool | None = None,
-) -> tuple[dict[str, Any], dict[str, bytes], Assessment, tuple[str, ...]]:
-    """Assess, build, render and (with an identity) sign the record's files; nothing is written.
+    kinds: tuple[str, ...] = ("summary", "take-home"),
+) -> RecordDraft:
+    """Assess, build, render and sign the Markdown of a record; its PDFs are still to be made.
 
     record.json lists the SHA-256 of every file that does not embed it (the Markdown files and
     their signatures); each PDF embeds record.json itself and is protected by its own signature.
-    The PDFs are laid out by `workers` (started here when not given) and signed here.
+    `kinds` are the documents to make: both for a record, the take-home sheet for `sheet`.
     """
-    from kyphocheck.pdf import layout_hashes, render_pdf, start_pdf_workers
+    from kyphocheck.pdf import layout_hashes, render_pdf
 
     assessment = assess(prepared.checklist, prepared.protocol, prepared.encounter, clock.now)
     check_overrides(prepared.encounter, assessment)
@@ -107,7 +126,7 @@ def make_record_files(
         identity.check_usable(clock.now)
         record["signature"] = identity.as_record(clock.now)
     record = seal_id(record)
-    documents = render_documents(record, prepared.checklist, site)
+    documents = render_documents(record, prepared.checklist, site, kinds)
     markdown = {name: text.encode() for name, text in documents.files.items()}
     files: dict[str, bytes] = dict(markdown)
     if identity is not None:
@@ -126,35 +145,62 @@ def make_record_files(
         "take-home": f"Your {prepared.checklist.procedure_name}: what to do",
     }
     jobs = [
-        Job(
-            render_pdf,
-            (
-                documents.files[f"{kind}.md"],
-                record,
-                record_json,
-                kind,
-                title,
-                prepared.checklist.procedure_name,
-                site.template_dirs,
+        (
+            kind,
+            Job(
+                render_pdf,
+                (
+                    documents.files[f"{kind}.md"],
+                    record,
+                    record_json,
+                    kind,
+                    titles[kind],
+                    prepared.checklist.procedure_name,
+                    site.template_dirs,
+                    documents.languages[f"{kind}.md"],
+                ),
             ),
         )
-        for kind, title in titles.items()
+        for kind in kinds
     ]
+    return RecordDraft(record, files, assessment, documents.warnings, jobs)
+
+
+def add_pdf(draft: RecordDraft, kind: str, pdf: bytes, identity: Identity | None) -> None:
+    """Sign a PDF a worker laid out (here, where the key is) and add it to the record's files."""
+    if identity is not None:
+        from kyphocheck.signing import sign_pdf
+
+        pdf = sign_pdf(pdf, identity, reason=f"kyphocheck record {draft.record['record_id']}")
+    draft.files[f"{kind}.pdf"] = pdf
+
+
+def make_record_files(
+    site: Site,
+    prepared: Prepared,
+    clock: Clock,
+    identity: Identity | None = None,
+    workers: WorkerPool | None = None,
+) -> tuple[dict[str, Any], dict[str, bytes], Assessment, tuple[str, ...]]:
+    """Assess, build, render and (with an identity) sign all of a record's files; none written.
+
+    The PDFs are laid out by `workers` (started here when not given) and signed here.
+    """
+    from kyphocheck.pdf import start_pdf_workers
+
+    draft = start_record(site, prepared, clock, identity)
     with contextlib.ExitStack() as stack:
-        pool = workers or stack.enter_context(start_pdf_workers(len(jobs)))
-        made = pool.run(jobs)
+        pool = workers or stack.enter_context(start_pdf_workers(len(draft.pdf_jobs)))
+        made = pool.run(job for _, job in draft.pdf_jobs)
         if identity is not None:
-            from kyphocheck.signing import preload_signing, sign_pdf
+            from kyphocheck.signing import preload_signing
 
             preload_signing()  # while the workers lay out the pages
         for index, pdf in made:
             if isinstance(pdf, BaseException):
                 raise pdf
-            kind = list(titles)[index]
-            if identity is not None:
-                pdf = sign_pdf(pdf, identity, reason=f"kyphocheck record {record['record_id']}")
-            files[f"{kind}.pdf"] = pdf
-    return record, files, assessment, documents.warnings
+            add_pdf(draft, draft.pdf_jobs[index][0], pdf, identity)
+    return draft.record, draft.files, draft.assessment, draft.warnings
 
 
 def write_record(

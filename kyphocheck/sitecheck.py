@@ -354,10 +354,11 @@ def _check_fixture(
                 )
     if printing is not None:
         record_json = canonical_json(record)
+        languages = {t.name: t.language or "en" for t in templates}
         for name, text in rendered.items():
             kind = "summary" if name == SUMMARY_TEMPLATE else "take-home"
             args = (text, record, record_json, kind, checklist.title, checklist.procedure_name)
-            printing.append(_Printing(name, fixture.display, args))
+            printing.append(_Printing(name, fixture.display, args, languages[name]))
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -384,7 +385,8 @@ class _Printing:
 
     template: str
     fixture: str
-    args: tuple[Any, ...]  # render_pdf's arguments but the template folders
+    args: tuple[Any, ...]  # render_pdf's arguments up to the template folders
+    language: str
 
 
 def _print_all(
@@ -394,7 +396,7 @@ def _print_all(
     from kyphocheck.pdf import LAYOUT, render_pdf
 
     layout = site.find(f"templates/{LAYOUT}").display
-    jobs = [Job(render_pdf, (*p.args, site.template_dirs)) for p in printing]
+    jobs = [Job(render_pdf, (*p.args, site.template_dirs, p.language)) for p in printing]
     for index, result in workers.run(jobs):
         if isinstance(result, BaseException):
             what = printing[index]

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from kyphocheck.cli import app
 from kyphocheck.pdf import markdown_to_html
 from kyphocheck.render import escape_markdown
+
+runner = CliRunner()
 
 
 def test_raw_html_in_markdown_is_not_passed_on() -> None:
@@ -52,3 +61,42 @@ print(started, ffi.harfbuzz_subset is not None, ctypes.util.find_library is sear
     )
     if sys.platform.startswith("linux"):
         assert result.stdout.split() == ["[]", "True", "True"], result.stdout + result.stderr
+
+
+def _body_text_size(pdf: Path) -> float:
+    """The usual font size on page 1, from word heights (DejaVu Sans: 1.164 em ascent+descent)."""
+    import re
+    import statistics
+
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    heights = [
+        float(bottom) - float(top)
+        for top, bottom in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes)
+    ]
+    return statistics.median(heights) / 1.164
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_take_home_is_12_pt_and_16_pt_in_large_print(tmp_path: Path) -> None:
+    from tests.conftest import EXAMPLE, NOW_TEXT
+
+    sizes = {}
+    for name, extra in (("normal", []), ("large", ["--large-print"])):
+        out = tmp_path / name
+        result = runner.invoke(
+            app,
+            ["run", "--answers", str(EXAMPLE), "--non-interactive", "--no-sign"]
+            + ["--now", NOW_TEXT, "--out", str(out), *extra],
+        )
+        assert result.exit_code == 0, result.output
+        folder = next(out.iterdir())
+        record = json.loads((folder / "record.json").read_text())
+        assert record["patient"]["large_print"] is (name == "large")
+        sizes[name] = _body_text_size(folder / "take-home.pdf")
+    assert 11.9 <= sizes["normal"] < 13
+    assert 15.9 <= sizes["large"] < 17.5

@@ -85,7 +85,16 @@ def test_template_hash_recorded(tmp_path: Path) -> None:
 def test_date_filters(tmp_path: Path) -> None:
     env = _env(tmp_path, "{{ t | when }}|{{ t | day }}|{{ t | clock }}")
     out = render(env, "t.md.j2", {"t": "2026-12-01T14:30:00+00:00"})
-    assert out == "Tue 01 Dec 2026 08:30|Tuesday, December 1|8:30 AM"
+    assert out == "Tue 01 Dec 2026 08:30|Tuesday, December 1, 2026|8:30 AM"
+
+
+def test_patient_dates_in_the_patient_language_clinical_ones_unchanged(tmp_path: Path) -> None:
+    (tmp_path / "t.md.j2").write_text("{{ t | when }}|{{ t | day }}|{{ t | clock }}")
+    env = make_environment([tmp_path], ZoneInfo("America/Chicago"), "es")
+    out = render(env, "t.md.j2", {"t": "2026-12-01T19:30:00+00:00"})
+    assert out == "Tue 01 Dec 2026 13:30|martes, 1 de diciembre de 2026|1:30 p. m."
+    unknown = make_environment([tmp_path], ZoneInfo("America/Chicago"), "xx")
+    assert render(unknown, "t.md.j2", {"t": "2026-12-01T19:30:00+00:00"}).endswith("1:30 PM")
 
 
 def test_compiled_template_cache_follows_a_changed_file(tmp_path: Path) -> None:
