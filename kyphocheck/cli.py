@@ -380,6 +380,82 @@ def checklists(
     print_checklists(list_checklists(_site(site)), as_json=output_format is OutputFormat.json)
 
 
+@app.command()
+@reports_errors
+def sheet(
+    answers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--answers",
+            help="Answers files; after one --answers, more files may follow (a shell glob).",
+            dir_okay=False,
+        ),
+    ] = None,
+    more_answers: Annotated[
+        list[Path] | None, typer.Argument(hidden=True, dir_okay=False, show_default=False)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the sheet folders (required).")
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Processes to lay out PDFs (default: cores)."),
+    ] = None,
+    large_print: LargePrintOption = False,
+    no_sign: Annotated[
+        bool, typer.Option("--no-sign", help="Write UNSIGNED draft sheets.")
+    ] = False,
+    passphrase_file: PassphraseOption = None,
+    site: SiteOption = None,
+    now: NowOption = None,
+) -> None:
+    """Make take-home sheets only, for many patients at once: Markdown and signed PDF each.
+
+    A bad answers file does not stop the others: it is listed at the end and the exit code is
+    1. Ctrl-C stops cleanly; the sheets already written are complete.
+    """
+    import time
+
+    from kyphocheck.errors import Interrupted, UsageError
+    from kyphocheck.pdf import start_pdf_workers
+    from kyphocheck.report import SheetTally, follow_sheets
+    from kyphocheck.sheets import make_sheets
+    from kyphocheck.workers import default_processes
+
+    files = [*(answers or []), *(more_answers or [])]
+    if not files:
+        raise UsageError("give the answers files: kyphocheck sheet --answers FILE... --out DIR")
+    if out is None:
+        raise UsageError("give the folder for the sheets: --out DIR")
+    clock = _clock(now)
+    the_site = _site(site)
+    started = time.monotonic()
+    tally = SheetTally()
+    try:
+        with start_pdf_workers(jobs or default_processes()) as workers:
+            identity = _identity(no_sign, passphrase_file, clock)
+            results = make_sheets(the_site, files, out, clock, identity, workers, large_print)
+            follow_sheets(results, len(files), tally)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"Interrupted: {tally.written} sheet(s) written to {out}, each complete; "
+            f"{len(files) - tally.written - len(tally.failures)} not made"
+        ) from None
+    from kyphocheck.console import error, warn
+
+    seconds = time.monotonic() - started
+    if no_sign:
+        warn("--no-sign: the sheets are UNSIGNED drafts")
+    typer.echo(
+        f"{tally.written} of {len(files)} sheets written to {out} in {seconds:.1f} s"
+        f" ({tally.written / max(seconds, 1e-6):.1f} per second)"
+    )
+    for failure in tally.failures:
+        error(str(failure.problem))
+    if tally.failures:
+        raise typer.Exit(1)
+
+
 @app.command("init-site")
 @reports_errors
 def init_site(

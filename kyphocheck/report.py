@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kyphocheck.console import out, warn
+from kyphocheck.console import err, out, warn
 from kyphocheck.signer import WARN_DAYS
 
 if TYPE_CHECKING:
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from kyphocheck.checklist import Checklist
     from kyphocheck.drafts import Draft
     from kyphocheck.pipeline import RecordResult
+    from kyphocheck.sheets import SheetResult
     from kyphocheck.signer import Identity
     from kyphocheck.sitecheck import CheckReport
     from kyphocheck.sources import DataFile
@@ -195,3 +198,64 @@ def _check_rows(report: CheckReport) -> list[tuple[str, str, str, str]]:
             )
         )
     return rows
+
+
+@dataclass
+class SheetTally:
+    """What a batch of sheets came to, kept small: counts, and the failures to list."""
+
+    written: int = 0
+    failures: list[SheetResult] = field(default_factory=list)
+
+
+def follow_sheets(results: Iterable[SheetResult], total: int, tally: SheetTally) -> None:
+    """Show a batch's progress as it goes, and tally it.
+
+    At a terminal: a bar with count, rate and time left. In CI and logs: a plain line per file.
+    """
+    import time
+
+    console = err()
+    started = time.monotonic()
+    if console.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = (
+            TextColumn("Sheets"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("sheets", total=total, rate="")
+            for result in results:
+                _tally(tally, result, progress.console.print)
+                done = tally.written + len(tally.failures)
+                rate = done / max(time.monotonic() - started, 1e-6)
+                progress.update(task, completed=done, rate=f"{rate:.1f}/s")
+    else:
+        for result in results:
+            _tally(tally, result, lambda line: console.print(line, markup=False))
+            done = tally.written + len(tally.failures)
+            state = (
+                f"{result.answers} -> {result.folder}"
+                if result.folder
+                else f"FAILED {result.problem}"
+            )
+            console.print(f"[{done}/{total}] {state}", markup=False)
+
+
+def _tally(tally: SheetTally, result: SheetResult, say: Callable[[str], None]) -> None:
+    if result.folder is None:
+        tally.failures.append(result)
+        return
+    tally.written += 1
+    for warning in result.warnings:
+        say(f"warning: {result.answers}: {warning}")

@@ -1,0 +1,172 @@
+"""`kyphocheck sheet`: many take-home sheets at once; one bad file does not stop the others."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+from typer.testing import CliRunner
+
+from kyphocheck import sheets
+from kyphocheck.cli import app
+from tests.conftest import NOW_TEXT, PASSPHRASE, example_data, write_answers
+
+runner = CliRunner()
+SHEET_FILES = ["record.json", "take-home.md", "take-home.md.p7s", "take-home.pdf"]
+
+
+def batch(tmp_path: Path, count: int, broken: int | None = None) -> list[Path]:
+    """`count` answers files of invented patients (MRN SH-000...); `broken` has a bad INR."""
+    files = []
+    for number in range(count):
+        data = example_data()
+        data["patient"]["mrn"] = f"SH-{number:03d}"
+        if number == broken:
+            data["answers"]["inr"] = "high"
+        files.append(write_answers(tmp_path, data, f"patient-{number:03d}.yaml"))
+    return files
+
+
+def sheet(*args: str, env: dict[str, str] | None = None) -> Any:
+    return runner.invoke(app, ["sheet", "--now", NOW_TEXT, *args], env=env)
+
+
+def folders(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir()) if out.exists() else []
+
+
+def test_one_bad_file_is_reported_and_the_others_are_written(
+    tmp_path: Path, identity_files: dict[str, bytes]
+) -> None:
+    files = batch(tmp_path, 4, broken=2)
+    out = tmp_path / "sheets"
+    result = sheet("--answers", *map(str, files), "--out", str(out))
+    assert result.exit_code == 1
+    made = folders(out)
+    assert [p.name for p in made] == [f"2026-12-01_kyphoplasty_SH-{n:03d}" for n in (0, 1, 3)]
+    for folder in made:
+        assert sorted(p.name for p in folder.iterdir()) == SHEET_FILES
+    assert f"error: {files[2]}:" in result.stderr
+    assert "answers.inr: must be a number, not 'high'" in result.stderr
+    assert "3 of 4 sheets written" in result.stdout
+    assert "[4/4]" in result.stderr  # plain progress lines off a terminal
+    record = json.loads((made[0] / "record.json").read_text())
+    assert sorted(record["files"]) == ["take-home.md", "take-home.md.p7s"]
+    assert record["signature"] is not None
+    verified = runner.invoke(app, ["verify", str(made[0])])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_unsigned_large_print_sheets(tmp_path: Path) -> None:
+    out = tmp_path / "sheets"
+    files = batch(tmp_path, 2)
+    result = sheet("--answers", *map(str, files), "--out", str(out), "--no-sign", "--large-print")
+    assert result.exit_code == 0, result.output
+    assert "UNSIGNED" in result.stderr
+    for folder in folders(out):
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "record.json",
+            "take-home.md",
+            "take-home.pdf",
+        ]
+        record = json.loads((folder / "record.json").read_text())
+        assert record["signature"] is None and record["patient"]["large_print"] is True
+
+
+def test_one_process_and_two_make_the_same_sheets(tmp_path: Path) -> None:
+    files = [str(f) for f in batch(tmp_path, 3)]
+    made = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        assert sheet("--answers", *files, "--out", str(out), "--no-sign", "-j", jobs).exit_code == 0
+        made[jobs] = {
+            (f.parent.name, f.name): f.read_bytes() for f in out.glob("*/*") if f.is_file()
+        }
+    assert made["1"] == made["2"] and len(made["1"]) == 9
+
+
+def test_spanish_sheet_in_a_batch(tmp_path: Path) -> None:
+    data = example_data()
+    data["patient"]["language"] = "es"
+    answers = write_answers(tmp_path, data)
+    out = tmp_path / "sheets"
+    assert sheet("--answers", str(answers), "--out", str(out), "--no-sign").exit_code == 0
+    text = (folders(out)[0] / "take-home.md").read_text()
+    assert "Su cifoplastia es el **martes, 1 de diciembre de 2026, a las 8:30 a. m.**" in text
+
+
+def test_ctrl_c_leaves_only_complete_sheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [str(f) for f in batch(tmp_path, 5)]
+    out = tmp_path / "sheets"
+    real_write = sheets.write_record_folder
+    calls = []
+
+    def write_then_interrupt(*args: Any, **kwargs: Any) -> Path:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as Ctrl-C would, in the middle of the batch
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(sheets, "write_record_folder", write_then_interrupt)
+    result = sheet("--answers", *files, "--out", str(out), "--no-sign")
+    assert result.exit_code == 130
+    assert "Interrupted: 2 sheet(s) written" in result.stderr
+    made = folders(out)
+    assert len(made) == 2 and all(len(list(f.iterdir())) == 3 for f in made)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # nothing half-written
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    assert sheet("--out", str(tmp_path / "o")).exit_code == 2
+    files = batch(tmp_path, 1)
+    result = sheet("--answers", str(files[0]))
+    assert result.exit_code == 2 and "--out" in result.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("kyphocheck", path=str(Path(sys.executable).parent)) is None,
+    reason="kyphocheck is not installed",
+)
+def test_progress_bar_at_a_terminal(tmp_path: Path) -> None:
+    files = [str(f) for f in batch(tmp_path, 3)]
+    program = shutil.which("kyphocheck", path=str(Path(sys.executable).parent))
+    assert program is not None
+    child = pexpect.spawn(
+        program,
+        ["sheet", "--answers", *files, "--out", str(tmp_path / "sheets"), "--no-sign"],
+        env={**os.environ, "KYPHOCHECK_NOW": NOW_TEXT, "TERM": "xterm", "NO_COLOR": "1"},
+        dimensions=(24, 100),
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect(r"Sheets .* 3/3 \d+\.\d/s")
+    child.expect(r"3 of 3 sheets written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_a_passphrase_file_signs_the_whole_batch(tmp_path: Path) -> None:
+    files = [str(f) for f in batch(tmp_path, 2)]
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE + "\n")
+    env = {"KYPHOCHECK_SIGNER_PASSPHRASE": ""}
+    result = sheet(
+        "--answers",
+        *files,
+        "--out",
+        str(tmp_path / "s"),
+        "--passphrase-file",
+        str(passphrase),
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert len(folders(tmp_path / "s")) == 2
