@@ -5,7 +5,10 @@ run of the example before any PDF is made (Markdown only) at most 0.6 s; in the 
 the time from an answer to the next prompt being drawn (assessment and autosave included) under
 50 ms; a full signed run (two PDFs, two Markdown files, signatures) as a whole process at most
 2.5 s with peak memory under 200 MB; the in-process render+sign time per record under 400 ms;
-and `kyphocheck check` of the default site (without --pdf) as a whole process under 3 s.
+`kyphocheck check` of the default site (without --pdf) as a whole process under 3 s; and
+`kyphocheck sheet` (signed): 100 sheets with --jobs 2 at least 1.6x the throughput of --jobs 1,
+under 300 ms per sheet warm (the marginal time from 20 to 100 sheets), and peak memory under
+250 MB whatever the count (100 and 400 sheets).
 """
 
 from __future__ import annotations
@@ -67,6 +70,45 @@ def tree_peak_rss_mb(command: list[str], env: dict[str, str]) -> tuple[float, in
         time.sleep(0.005)
     assert process.returncode == 0, command
     return peak / 1024, most
+
+
+def sheet_answers(folder: Path, count: int) -> list[str]:
+    """`count` answers files of invented patients, the example with a new MRN each."""
+    text = EXAMPLE.read_text()
+    files = []
+    for number in range(count):
+        path = folder / f"patient-{number:04d}.yaml"
+        if not path.exists():
+            path.write_text(text.replace('mrn: "00482913"', f'mrn: "BENCH-{number:04d}"'))
+        files.append(str(path))
+    return files
+
+
+def sheets_run(
+    folder: Path, count: int, jobs: int, env: dict[str, str]
+) -> tuple[float, float, float]:
+    """Seconds, per-process peak MB and process-tree peak MB of one `sheet` batch."""
+    import shutil
+
+    out = folder / f"out-{count}-{jobs}"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [
+        str(BIN / "kyphocheck"),
+        "sheet",
+        "--answers",
+        *sheet_answers(folder / "answers", count),
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+        "--now",
+        "2026-12-01T07:45-06:00",
+    ]
+    start = time.perf_counter()
+    tree_peak, _ = tree_peak_rss_mb(command, env)
+    seconds = time.perf_counter() - start
+    shutil.rmtree(out, ignore_errors=True)
+    return seconds, peak_memory_mb(command, env), tree_peak
 
 
 def markdown_only_seconds(repeats: int = REPEATS) -> float:
@@ -244,6 +286,12 @@ def main() -> int:
             signed_times.append(time.perf_counter() - start)
         signed_peak = peak_memory_mb(signed_cmd, env)
         tree_peak, processes = tree_peak_rss_mb(signed_cmd, env)
+        folder = Path(home) / "sheets"
+        (folder / "answers").mkdir(parents=True)
+        sheets = {
+            (count, jobs): sheets_run(folder, count, jobs, env)
+            for count, jobs in ((20, 1), (100, 1), (20, 2), (100, 2), (400, 2))
+        }
     results["kyphocheck run (signed: 2 PDFs, 2 Markdown)"] = (
         statistics.median(signed_times),
         min(signed_times),
@@ -276,6 +324,20 @@ def main() -> int:
     print(f"render+sign in process: {render_sign * 1000:.0f} ms per record (target < 400 ms)")
     print(f"answer -> next prompt: {gap_median * 1000:.1f} ms median (target < 50 ms)")
     print(f"check, default site: {check_median:.3f} s (target < 3 s)")
+    ratio = sheets[(100, 1)][0] / sheets[(100, 2)][0]
+    warm = {j: (sheets[(100, j)][0] - sheets[(20, j)][0]) / 80 for j in (1, 2)}
+    sheet_peak = max(v[1] for v in sheets.values())
+    for (count, jobs), (seconds, peak, tree) in sheets.items():
+        print(
+            f"sheet: {count:3d} sheets, --jobs {jobs}: {seconds:6.2f} s "
+            f"({count / seconds:5.1f}/s), peak {peak:.0f} MB per process, {tree:.0f} MB together"
+        )
+    print(
+        f"sheet: --jobs 2 / --jobs 1 throughput {ratio:.2f}x (target >= 1.6x); per sheet warm "
+        f"{warm[1] * 1000:.0f} ms (--jobs 1), {warm[2] * 1000:.0f} ms (--jobs 2) (target < 300 ms);"
+        f" peak {sheet_peak:.0f} MB per process (target < 250 MB), 100 vs 400: "
+        f"{sheets[(100, 2)][2]:.0f} vs {sheets[(400, 2)][2]:.0f} MB together"
+    )
     ok = (
         help_ratio <= 1.5
         and run_median <= 0.6
@@ -284,6 +346,9 @@ def main() -> int:
         and signed_peak < 200
         and render_sign < 0.4
         and check_median < 3
+        and ratio >= 1.6
+        and max(warm.values()) < 0.3
+        and sheet_peak < 250
     )
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1

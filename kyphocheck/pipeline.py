@@ -52,10 +52,36 @@ class Prepared:
         )
 
 
-def prepare(site: Site, answers_path: Path, clock: Clock) -> Prepared:
+class SiteData:
+    """A site's protocol and checklists, loaded once and reused for many patients (a batch).
+
+    Loading and compiling them takes longer than checking one patient's answers.
+    """
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._protocol: Protocol | None = None
+        self._checklists: dict[str, Checklist] = {}
+
+    def protocol(self) -> Protocol:
+        """The protocol, loaded the first time."""
+        if self._protocol is None:
+            self._protocol = load_site_protocol(self.site)
+        return self._protocol
+
+    def checklist(self, checklist_id: str) -> Checklist:
+        """A checklist, loaded the first time it is asked for."""
+        if checklist_id not in self._checklists:
+            self._checklists[checklist_id] = load_checklist(self.site, checklist_id)
+        return self._checklists[checklist_id]
+
+
+def prepare(
+    site: Site, answers_path: Path, clock: Clock, loaded: SiteData | None = None
+) -> Prepared:
     """Read an answers file and check it against its checklist and the protocol."""
     parsed, data = read_answers_file(answers_path)
-    return _check(site, parsed, data, str(answers_path), clock)
+    return _check(loaded or SiteData(site), parsed, data, str(answers_path), clock)
 
 
 def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prepared:
@@ -64,14 +90,16 @@ def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prep
         parsed = AnswersFile.model_validate(document)
     except ValidationError as exc:
         raise InputError(validation_problems(exc, document, "answers")) from None
-    return _check(site, parsed, document, "answers", clock)
+    return _check(SiteData(site), parsed, document, "answers", clock)
 
 
-def _check(site: Site, parsed: AnswersFile, data: Any, display: str, clock: Clock) -> Prepared:
-    protocol = load_site_protocol(site)
-    checklist = load_checklist(site, parsed.checklist)
+def _check(
+    loaded: SiteData, parsed: AnswersFile, data: Any, display: str, clock: Clock
+) -> Prepared:
+    protocol = loaded.protocol()
+    checklist = loaded.checklist(parsed.checklist)
     encounter = build_encounter(
-        parsed, data, display, checklist, protocol, clock.now, site.config.timezone
+        parsed, data, display, checklist, protocol, clock.now, loaded.site.config.timezone
     )
     return Prepared(checklist, protocol, encounter)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kyphocheck.errors import KyphocheckError
-from kyphocheck.pipeline import Prepared, RecordDraft, add_pdf, prepare, start_record
+from kyphocheck.pipeline import Prepared, RecordDraft, SiteData, add_pdf, prepare, start_record
 from kyphocheck.record import Clock
 from kyphocheck.recordfolder import folder_name, write_record_folder
 from kyphocheck.signer import Identity
@@ -54,12 +54,13 @@ def make_sheets(
     """Make a sheet folder for each answers file; a result for each, as each is done."""
     waiting: dict[int, tuple[Path, Prepared, RecordDraft]] = {}
     failed: deque[SheetResult] = deque()
+    loaded = SiteData(site)
 
     def jobs() -> Iterator[Job]:
         sent = 0
         for path in answers_files:
             try:
-                prepared = prepare(site, path, clock)
+                prepared = prepare(site, path, clock, loaded)
                 if large_print:
                     prepared = prepared.in_large_print()
                 draft = start_record(site, prepared, clock, identity, KINDS)
