@@ -105,6 +105,7 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
         "overridden": {o["finding"]: o for o in record["overrides"]},
         "anesthesia_words": ANESTHESIA_WORDS[record["procedure"]["anesthesia"]],
         "patient_notes": notes_for_patient,
+        "holds": _holds(record),
         "site": {"name": site.config.name, "clinic_phone": site.config.clinic_phone},
         "signed": record["signature"] is not None,
     }
@@ -123,6 +124,20 @@ def take_home_template(language: str, site: Site) -> tuple[str, str, list[str]]:
         return localised, language, []
     warning = f"no take-home template for language '{language}'; the sheet is in English"
     return TAKE_HOME_TEMPLATE, "en", [warning]
+
+
+def _holds(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The medicines to hold, each marked `started` when its last permitted dose is past.
+
+    A sheet made after that moment tells the patient to take no more, instead of giving a
+    deadline that has gone by.
+    """
+    made = datetime.fromisoformat(record["created_at"])
+    return [
+        {**m, "started": datetime.fromisoformat(m["latest_permitted_dose"]) <= made}
+        for m in record["computed"]["medications"]
+        if m.get("known") and m.get("latest_permitted_dose")
+    ]
 
 
 def render_documents(

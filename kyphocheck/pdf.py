@@ -133,20 +133,16 @@ def _font_config(template_dirs: tuple[Path, ...]) -> Any:
     return FontConfiguration()
 
 
-def render_pdf(
+def page_html(
     markdown: str,
     record: dict[str, Any],
-    record_json: bytes,
     kind: str,
     title: str,
     procedure: str,
     template_dirs: list[Path],
     language: str = "en",
-) -> bytes:
-    """One PDF/A-3b document with the record attached."""
-    _import_weasyprint()
-    from weasyprint import HTML, Attachment
-
+) -> str:
+    """The HTML page a PDF is printed from: the Markdown in the layout, with the stylesheet."""
     env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader([str(p) for p in template_dirs]),
         undefined=StrictUndefined,
@@ -163,7 +159,7 @@ def render_pdf(
         if signature
         else ""
     )
-    html = _render_layout(
+    return _render_layout(
         env,
         record=record,
         body=Markup(markdown_to_html(markdown)),  # noqa: S704 - markdown-it output, raw HTML off
@@ -177,6 +173,23 @@ def render_pdf(
         language=language,
         author=signature["signer"]["name"] if signature else "kyphocheck",
     )
+
+
+def render_pdf(
+    markdown: str,
+    record: dict[str, Any],
+    record_json: bytes,
+    kind: str,
+    title: str,
+    procedure: str,
+    template_dirs: list[Path],
+    language: str = "en",
+) -> bytes:
+    """One PDF/A-3b document with the record attached."""
+    _import_weasyprint()
+    from weasyprint import HTML, Attachment
+
+    html = page_html(markdown, record, kind, title, procedure, template_dirs, language)
     # In UTC: WeasyPrint writes the time as it is, followed by Z.
     made_at = datetime.fromisoformat(record["created_at"]).astimezone(UTC)
     attachment = Attachment(

@@ -77,11 +77,20 @@ class SiteData:
 
 
 def prepare(
-    site: Site, answers_path: Path, clock: Clock, loaded: SiteData | None = None
+    site: Site,
+    answers_path: Path,
+    clock: Clock,
+    loaded: SiteData | None = None,
+    *,
+    partial: bool = False,
 ) -> Prepared:
-    """Read an answers file and check it against its checklist and the protocol."""
+    """Read an answers file and check it against its checklist and the protocol.
+
+    `partial`: required answers may be missing (a take-home sheet made days ahead, before the
+    day-of checks); every answer given is still checked.
+    """
     parsed, data = read_answers_file(answers_path)
-    return _check(loaded or SiteData(site), parsed, data, str(answers_path), clock)
+    return _check(loaded or SiteData(site), parsed, data, str(answers_path), clock, partial)
 
 
 def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prepared:
@@ -94,12 +103,24 @@ def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prep
 
 
 def _check(
-    loaded: SiteData, parsed: AnswersFile, data: Any, display: str, clock: Clock
+    loaded: SiteData,
+    parsed: AnswersFile,
+    data: Any,
+    display: str,
+    clock: Clock,
+    partial: bool = False,
 ) -> Prepared:
     protocol = loaded.protocol()
     checklist = loaded.checklist(parsed.checklist)
     encounter = build_encounter(
-        parsed, data, display, checklist, protocol, clock.now, loaded.site.config.timezone
+        parsed,
+        data,
+        display,
+        checklist,
+        protocol,
+        clock.now,
+        loaded.site.config.timezone,
+        partial=partial,
     )
     return Prepared(checklist, protocol, encounter)
 

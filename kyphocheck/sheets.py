@@ -60,7 +60,8 @@ def make_sheets(
         sent = 0
         for path in answers_files:
             try:
-                prepared = prepare(site, path, clock, loaded)
+                # Made days ahead: the day-of answers are not known yet and not needed.
+                prepared = prepare(site, path, clock, loaded, partial=True)
                 if large_print:
                     prepared = prepared.in_large_print()
                 draft = start_record(site, prepared, clock, identity, KINDS)

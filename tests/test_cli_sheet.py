@@ -170,3 +170,31 @@ def test_a_passphrase_file_signs_the_whole_batch(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert len(folders(tmp_path / "s")) == 2
+
+
+def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None:
+    """Before the day-of checks: patient, procedure, medicines and allergies are enough."""
+    answers = tmp_path / "ahead.yaml"
+    answers.write_text(
+        "checklist: kyphoplasty\n"
+        'patient: {name: Pat Ahead, mrn: "AH-1", dob: 1948-03-02, sex: male, weight_kg: 80}\n'
+        "procedure: {scheduled: 2026-12-04T10:00, timezone: America/Chicago, levels: [L1],\n"
+        "            proceduralist: Dr. A. Patel, anesthesia: moderate_sedation}\n"
+        "answers:\n"
+        "  medications: [{name: Eliquis, dose: 5 mg twice a day}]\n"
+        "  allergies: [{substance: iodinated contrast, reaction: hives}]\n"
+    )
+    out = tmp_path / "sheets"
+    for now, expected in (
+        ("2026-11-29T16:00-06:00", "take your last dose by **10:00 AM on Tuesday, December 1"),
+        ("2026-12-01T16:00-06:00", "do not take any more. Your last dose should have been by"),
+    ):
+        result = runner.invoke(
+            app, ["sheet", "--answers", str(answers), "--out", str(out), "--no-sign", "--now", now]
+        )
+        assert result.exit_code == 0, result.output
+        sheet_text = (
+            max(out.iterdir(), key=lambda p: p.stat().st_mtime) / "take-home.md"
+        ).read_text()
+        assert expected in sheet_text
+        assert "**9:00 PM on Thursday, December 3, 2026**: prednisone 50 mg" in sheet_text

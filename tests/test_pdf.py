@@ -100,3 +100,37 @@ def test_take_home_is_12_pt_and_16_pt_in_large_print(tmp_path: Path) -> None:
         sizes[name] = _body_text_size(folder / "take-home.pdf")
     assert 11.9 <= sizes["normal"] < 13
     assert 15.9 <= sizes["large"] < 17.5
+
+
+@pytest.mark.parametrize(
+    ("language", "large_print", "golden_name"),
+    [
+        ("en", True, "example-take-home.large-print.html"),
+        ("es", False, "example-take-home.es.html"),
+    ],
+)
+def test_golden_sheet_pages(
+    tmp_path: Path, language: str, large_print: bool, golden_name: str
+) -> None:
+    """The HTML a sheet is printed from: layout, words of the frame, large print class."""
+    import os
+
+    from kyphocheck.pdf import page_html
+    from kyphocheck.pipeline import prepare, start_record
+    from kyphocheck.record import Clock
+    from kyphocheck.sources import Site
+    from tests.conftest import NOW, example_data, write_answers
+
+    data = example_data()
+    data["patient"]["language"] = language
+    data["patient"]["large_print"] = large_print
+    site, clock = Site.open(None), Clock(NOW, fixed=True)
+    draft = start_record(site, prepare(site, write_answers(tmp_path, data), clock), clock)
+    args = dict(draft.pdf_jobs)["take-home"].args
+    html = page_html(args[0], args[1], args[3], args[4], args[5], args[6], args[7])
+    golden = Path(__file__).parent / "golden" / golden_name
+    if os.environ.get("KYPHOCHECK_UPDATE_GOLDEN"):
+        golden.write_text(html)
+    assert html == golden.read_text(), "regenerate with KYPHOCHECK_UPDATE_GOLDEN=1 if intended"
+    assert ('class="unsigned take-home large-print"' in html) is large_print
+    assert f'<html lang="{language}"' in html
