@@ -94,33 +94,52 @@ def _moment(value: str | datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(zone)
 
 
-def make_environment(
-    template_dirs: list[Path], zone: ZoneInfo, language: str = "en"
-) -> ImmutableSandboxedEnvironment:
-    """The sandboxed environment that renders kyphocheck's documents.
+def _patient_dates(
+    zone: ZoneInfo, language: str
+) -> tuple[Callable[[str | datetime], str], Callable[[str | datetime], str]]:
+    """The `day` and `clock` filters for a language."""
+    if language == "en":  # English needs no Babel (and skips its 60 ms of loading; make bench)
 
-    Clinical times (`when`) are written the same way in every record; the patient's (`day`,
-    `clock`) are in the patient's language, by Babel: "Tuesday, December 1, 2026" and
-    "8:30 AM", "martes, 1 de diciembre de 2026" and "8:30 a. m.". A language Babel knows needs
-    no code, only a template.
-    """
+        def english_day(value: str | datetime) -> str:
+            moment = _moment(value, zone)
+            return f"{moment:%A, %B} {moment.day}, {moment.year}"
+
+        def english_clock(value: str | datetime) -> str:
+            return _moment(value, zone).strftime("%I:%M %p").lstrip("0")
+
+        return english_day, english_clock
     from babel import Locale, UnknownLocaleError
     from babel.dates import format_date, format_time
 
     try:
         Locale.parse(language)
     except (UnknownLocaleError, ValueError):
-        language = "en"  # a site's template for a code Babel does not know: dates in English
+        # A site's template for a code Babel does not know: its dates in English.
+        return _patient_dates(zone, "en")
 
     def day(value: str | datetime) -> str:
         return str(format_date(_moment(value, zone), "full", locale=language))
 
     def clock(value: str | datetime) -> str:
-        # CLDR puts a narrow no-break space before AM/PM; a plain one reads and prints the same.
+        # CLDR puts a narrow no-break space before "a. m."; a plain one reads and prints the same.
         return str(format_time(_moment(value, zone), "h:mm a", locale=language)).replace(
             "\u202f", " "
         )
 
+    return day, clock
+
+
+def make_environment(
+    template_dirs: list[Path], zone: ZoneInfo, language: str = "en"
+) -> ImmutableSandboxedEnvironment:
+    """The sandboxed environment that renders kyphocheck's documents.
+
+    Clinical times (`when`) are written the same way in every record; the patient's (`day`,
+    `clock`) are in the patient's language: "Tuesday, December 1, 2026" and "8:30 AM";
+    "martes, 1 de diciembre de 2026" and "8:30 a. m." by Babel. A language Babel knows needs
+    no code, only a template.
+    """
+    day, clock = _patient_dates(zone, language)
     env = ImmutableSandboxedEnvironment(
         loader=RecordingLoader(template_dirs),
         undefined=StrictUndefined,
