@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any, Literal, Self
 
@@ -241,18 +241,6 @@ class Protocol(Strict):
     antibiotics: AntibioticRules
     sha256: str
     files: dict[str, str]
-
-    def unconfirmed(self) -> Iterator[str]:
-        """Rows that a site still has to confirm, as "file: what"."""
-        for drug in self.drugs.drugs:
-            if drug.confirm or any(v.confirm for v in drug.variants):
-                yield f"drugs.yaml: {drug.generic}"
-        for category in self.allergies.categories:
-            if category.confirm:
-                yield f"allergies.yaml: {category.id}"
-        for antibiotic in self.antibiotics.beta_lactam_allergy:
-            if antibiotic.confirm:
-                yield f"antibiotics.yaml: {antibiotic.drug}"
 
     def as_context(self) -> dict[str, Any]:
         """The protocol as plain data for expressions and templates."""

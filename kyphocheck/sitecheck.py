@@ -107,12 +107,13 @@ def check_site(site: Site, now: datetime | None = None, pdf: bool = False) -> Ch
     report = CheckReport(site=str(site.root) if site.root else "(defaults)")
     printing: list[_Printing] = []
     with contextlib.ExitStack() as stack:
+        workers = None
         if pdf:  # started first: they load WeasyPrint while the templates are checked
             from kyphocheck.pdf import start_pdf_workers
 
             workers = stack.enter_context(start_pdf_workers())
-        _check_everything(site, now, report, printing if pdf else None)
-        if pdf:
+        _check_everything(site, now, report, printing if workers else None)
+        if workers is not None:
             _print_all(site, workers, printing, report)
     if site.root is not None:
         _show_relative_to(site.root, report)
@@ -194,7 +195,7 @@ def _check_protocol(site: Site, report: CheckReport) -> Protocol | None:
         return None
     for name in PROTOCOL_FILES:
         data_file = site.find(f"checklists/protocol/{name}")
-        for line, what in _unconfirmed_rows(data_file.load()):
+        for line, what in unconfirmed_rows(data_file.load()):
             report.add(
                 Problem(
                     "protocol",
@@ -208,8 +209,11 @@ def _check_protocol(site: Site, report: CheckReport) -> Protocol | None:
     return protocol
 
 
-def _unconfirmed_rows(data: Any) -> Iterator[tuple[int | None, str]]:
-    """(line, name) of every mapping with `confirm: true`, wherever it is in the file."""
+def unconfirmed_rows(data: Any) -> Iterator[tuple[int | None, str]]:
+    """(line, name) of every row marked `confirm: true`, wherever it is in a protocol file.
+
+    Read from the file's data rather than the models, so each comes with its line.
+    """
     if isinstance(data, LineDict):
         if data.get("confirm") is True:
             name = next(
@@ -217,10 +221,10 @@ def _unconfirmed_rows(data: Any) -> Iterator[tuple[int | None, str]]:
             )
             yield data.key_lines.get("confirm"), name
         for value in data.values():
-            yield from _unconfirmed_rows(value)
+            yield from unconfirmed_rows(value)
     elif isinstance(data, LineList):
         for value in data:
-            yield from _unconfirmed_rows(value)
+            yield from unconfirmed_rows(value)
 
 
 def _check_checklists(site: Site, report: CheckReport) -> dict[str, Checklist]:
