@@ -280,3 +280,18 @@ def test_header_echo_uses_the_procedure_zone(
             store,
         )
     assert "= Tuesday 1 December 2026, 08:30 CST" in capsys.readouterr().out
+
+
+def test_large_print_from_the_command_reaches_the_interactive_record(
+    options: Options, store: DraftStore
+) -> None:
+    from dataclasses import replace
+
+    result = start(
+        replace(options, large_print=True),
+        ScriptedPrompter(walk.full_walk()),
+        None,
+        "kyphoplasty",
+        store,
+    )
+    assert result.record["patient"]["large_print"] is True
