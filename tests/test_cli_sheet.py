@@ -198,3 +198,20 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
         ).read_text()
         assert expected in sheet_text
         assert "**9:00 PM on Thursday, December 3, 2026**: prednisone 50 mg" in sheet_text
+        assert (
+            "diphenhydramine 50 mg, by mouth, or your care team gives it as a shot or through "
+            "your IV" in sheet_text
+        )
+    spanish = answers.read_text().replace("weight_kg: 80}", "weight_kg: 80, language: es}")
+    answers.write_text(spanish)
+    result = runner.invoke(
+        app,
+        ["sheet", "--answers", str(answers), "--out", str(tmp_path / "es"), "--no-sign"]
+        + ["--now", "2026-11-29T16:00-06:00"],
+    )
+    assert result.exit_code == 0, result.output
+    sheet_text = next((tmp_path / "es").iterdir()).joinpath("take-home.md").read_text()
+    assert "**9:00 p. m. del jueves, 3 de diciembre de 2026**: prednisona 50 mg, por boca" in (
+        sheet_text
+    )
+    assert "difenhidramina 50 mg, por boca, o su equipo de atención" in sheet_text
