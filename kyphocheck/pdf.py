@@ -24,8 +24,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
-from kyphocheck.errors import InputError
-from kyphocheck.render import BYTECODE_CACHE, template_line
+from kyphocheck.render import BYTECODE_CACHE, render
 from kyphocheck.workers import WorkerPool
 
 LAYOUT = "document.html.j2"
@@ -107,18 +106,6 @@ def layout_hashes(template_dirs: list[Path]) -> dict[str, str]:
     return hashes
 
 
-def _render_layout(env: ImmutableSandboxedEnvironment, **context: Any) -> str:
-    """The HTML page; a broken layout is bad input naming its line, as a broken template is."""
-    from jinja2 import TemplateError
-
-    try:
-        return str(env.get_template(LAYOUT).render(**context))
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None) or template_line(exc)
-        where = f"templates/{LAYOUT}" + (f":{line}" if line else "")
-        raise InputError(f"{where}: {exc.message or exc}") from None
-
-
 @functools.lru_cache(maxsize=4)
 def _font_config(template_dirs: tuple[Path, ...]) -> Any:
     """One WeasyPrint font configuration per process (and site), kept for every PDF.
@@ -159,8 +146,7 @@ def page_html(
         if signature
         else ""
     )
-    return _render_layout(
-        env,
+    context = dict(
         record=record,
         body=Markup(markdown_to_html(markdown)),  # noqa: S704 - markdown-it output, raw HTML off
         stylesheet=Markup(stylesheet),  # noqa: S704 - the site's own stylesheet file
@@ -173,6 +159,8 @@ def page_html(
         language=language,
         author=signature["signer"]["name"] if signature else "kyphocheck",
     )
+    # A broken layout is bad input naming its line, as a broken Markdown template is.
+    return render(env, LAYOUT, context)
 
 
 def render_pdf(

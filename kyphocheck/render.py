@@ -174,17 +174,17 @@ def render(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any
     except TemplateNotFound as exc:
         raise InputError(f"templates/{name}: template not found ({exc.name})") from None
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None) or template_line(exc)
+        line = getattr(exc, "lineno", None) or _template_line(exc)
         where = f"templates/{name}" + (f":{line}" if line else "")
         raise InputError(f"{where}: {exc.message or exc}") from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
         # A template that does something impossible with the data is a broken template.
-        line = template_line(exc)
+        line = _template_line(exc)
         where = f"templates/{name}" + (f":{line}" if line else "")
         raise InputError(f"{where}: {type(exc).__name__}: {exc}") from None
 
 
-def template_line(exc: BaseException) -> int | None:
+def _template_line(exc: BaseException) -> int | None:
     """The template line Jinja's rewritten traceback points at, if any."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
     return frames[-1].lineno if frames else None

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kyphocheck.cli import app
+from kyphocheck.sources import defaults_root
 from tests.conftest import EXAMPLE, NOW_TEXT, example_data, write_answers
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -328,6 +329,20 @@ def test_broken_site_template_exit_2_nothing_written(tmp_path: Path) -> None:
     result = run_example(tmp_path / "out", "--site", str(site))
     assert result.exit_code == 2
     assert "templates/take-home.md.j2" in result.stderr and "nope" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_broken_site_layout_exit_2_one_line_nothing_written(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "templates").mkdir(parents=True)
+    layout = (defaults_root() / "templates" / "document.html.j2").read_text()
+    (site / "templates" / "document.html.j2").write_text(
+        layout.replace("<main>", "<main>{{ record.nope }}")
+    )
+    result = run_example(tmp_path / "out", "--no-sign", "--site", str(site))
+    assert result.exit_code == 2
+    assert "templates/document.html.j2:" in result.stderr and "nope" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 
 
