@@ -114,10 +114,10 @@ def sheets_run(
 def markdown_only_seconds(repeats: int = REPEATS) -> float:
     """A scripted run up to the Markdown documents, in a fresh process each time."""
     code = (
-        "import sys; from pathlib import Path; from kyphocheck.cli import _clock;"
-        "from kyphocheck.sources import Site; from kyphocheck.pipeline import prepare;"
-        "from kyphocheck.assess import assess; from kyphocheck.record import *;"
-        "from kyphocheck.documents import render_documents;"
+        "import sys; from pathlib import Path; from kyphocheck.cli.app import _clock;"
+        "from kyphocheck.site.folder import Site; from kyphocheck.record.pipeline import prepare;"
+        "from kyphocheck.assess import assess; from kyphocheck.record.build import *;"
+        "from kyphocheck.record.documents import render_documents;"
         "site=Site.open(None); clock=_clock('2026-12-01T07:45-06:00');"
         f"p=prepare(site, Path({str(EXAMPLE)!r}), clock);"
         "a=assess(p.checklist, p.protocol, p.encounter, clock.now);"
@@ -135,12 +135,12 @@ def in_process_render_and_sign() -> list[float]:
     import os
 
     sys.path.insert(0, str(ROOT))
-    from kyphocheck.pdf import start_pdf_workers
-    from kyphocheck.pipeline import make_record_files, prepare
-    from kyphocheck.record import Clock
-    from kyphocheck.signer import create_identity
-    from kyphocheck.sources import Site
-    from kyphocheck.timeparse import parse_now
+    from kyphocheck.record.build import Clock
+    from kyphocheck.record.pdf import start_pdf_workers
+    from kyphocheck.record.pipeline import make_record_files, prepare
+    from kyphocheck.signatures.identity import create_identity
+    from kyphocheck.site.folder import Site
+    from kyphocheck.times import parse_now
 
     os.environ.setdefault("KYPHOCHECK_NOW", "")
     clock = Clock(parse_now("2026-12-01T07:45-06:00"), fixed=True)
@@ -172,7 +172,7 @@ class TimingPrompter:
     """A scripted prompter that notes when each answer is given and the next prompt asked."""
 
     def __init__(self, responses: list[object]) -> None:
-        from kyphocheck.prompts import ScriptedPrompter
+        from kyphocheck.cli.interactive.prompts import ScriptedPrompter
 
         self.inner = ScriptedPrompter(responses)
         self.gaps: list[float] = []
@@ -197,11 +197,11 @@ def answer_to_next_prompt() -> list[float]:
     import io
 
     sys.path.insert(0, str(ROOT))
-    from kyphocheck.drafts import DraftStore
-    from kyphocheck.interactive import Options, start
-    from kyphocheck.record import Clock
-    from kyphocheck.sources import Site
-    from kyphocheck.timeparse import parse_now
+    from kyphocheck.cli.interactive.session import Options, start
+    from kyphocheck.interview.drafts import DraftStore
+    from kyphocheck.record.build import Clock
+    from kyphocheck.site.folder import Site
+    from kyphocheck.times import parse_now
     from tests import walk
 
     gaps: list[float] = []

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from kyphocheck.answers import AnswersFile, build_encounter
 from kyphocheck.assess import Assessment, assess
-from kyphocheck.checklist import Checklist, load_checklist
-from kyphocheck.encounter import Encounter
-from kyphocheck.pipeline import load_site_protocol
-from kyphocheck.protocol import Protocol
-from kyphocheck.sources import Site
+from kyphocheck.intake.answers_file import AnswersFile, build_encounter
+from kyphocheck.intake.encounter import Encounter
+from kyphocheck.record.pipeline import load_site_protocol
+from kyphocheck.site.checklist import Checklist, load_checklist
+from kyphocheck.site.folder import Site
+from kyphocheck.site.protocol import Protocol
 from kyphocheck.yamlio import parse_data_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ PASSPHRASE = "test passphrase, invented"
 @pytest.fixture(scope="session")
 def identity_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """An invented signer's identity, made once: the .p12 and .pem bytes."""
-    from kyphocheck.signer import create_identity, save_identity
+    from kyphocheck.signatures.identity import create_identity, save_identity
 
     folder = tmp_path_factory.mktemp("identity")
     # Valid from the real clock: outsiders' tools (openssl) check validity against it.

@@ -6,7 +6,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from kyphocheck.sources import defaults_root
+from kyphocheck.site.folder import defaults_root
 
 
 def make_site(tmp_path: Path, files: dict[str, str], copy_defaults: bool = False) -> Path:

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kyphocheck.errors import InputError
-from kyphocheck.pipeline import prepare
-from kyphocheck.record import Clock
-from kyphocheck.sources import Site
+from kyphocheck.record.build import Clock
+from kyphocheck.record.pipeline import prepare
+from kyphocheck.site.folder import Site
 from tests.conftest import NOW, example_data, write_answers
 
 
@@ -223,7 +223,7 @@ def test_missing_file(tmp_path: Path, site: Site) -> None:
 
 
 def _number_item(decimals: int, low: float, high: float):
-    from kyphocheck.checklist import CompiledItem, Item
+    from kyphocheck.site.checklist import CompiledItem, Item
 
     item = Item(id="x", type="number", prompt="A number", min=low, max=high, decimals=decimals)
     return CompiledItem(item=item, section="s", when=None, required=True, validators=())
@@ -234,7 +234,7 @@ def _number_item(decimals: int, low: float, high: float):
     value=st.floats(min_value=-1000, max_value=1000, allow_nan=False),
 )
 def test_number_parsing_properties(decimals: int, value: float) -> None:
-    from kyphocheck.itemvalues import number_value as _number
+    from kyphocheck.intake.values import number_value as _number
 
     compiled = _number_item(decimals, -500, 500)
     rounded = round(value, decimals)
@@ -250,7 +250,7 @@ def test_number_parsing_properties(decimals: int, value: float) -> None:
 
 @pytest.mark.parametrize("value", [True, "1.5", None, [1]])
 def test_number_refuses_non_numbers(value: object) -> None:
-    from kyphocheck.itemvalues import number_value as _number
+    from kyphocheck.intake.values import number_value as _number
 
     with pytest.raises(ValueError, match="must be a number"):
         _number(_number_item(1, 0, 10), value)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kyphocheck.assess.medications import latest_permitted_dose
-from kyphocheck.models import Duration
+from kyphocheck.schema import Duration
 from tests.conftest import CHICAGO, NOW, Builder, by_id
 
 SCHEDULED = datetime(2026, 12, 1, 8, 30, tzinfo=CHICAGO)

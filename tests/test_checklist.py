@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kyphocheck.checklist import list_checklists, load_checklist
 from kyphocheck.errors import InputError
-from kyphocheck.sources import Site
+from kyphocheck.site.checklist import list_checklists, load_checklist
+from kyphocheck.site.folder import Site
 from tests.helpers import make_site
 
 PRODUCT_IDS = [

@@ -14,8 +14,8 @@ import yaml
 from typer.testing import CliRunner
 
 from kyphocheck import __version__
-from kyphocheck.cli import app
-from kyphocheck.initsite import init_site
+from kyphocheck.cli.app import app
+from kyphocheck.site.scaffold import init_site
 
 runner = CliRunner()
 KYPHOPLASTY = "checklists/kyphoplasty.yaml"

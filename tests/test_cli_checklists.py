@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kyphocheck import __version__
-from kyphocheck.cli import app
-from kyphocheck.sources import defaults_root
+from kyphocheck.cli.app import app
+from kyphocheck.site.folder import defaults_root
 
 runner = CliRunner()
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from kyphocheck.cli import app
-from kyphocheck.drafts import Draft, DraftStore, drafts_folder
+from kyphocheck.cli.app import app
+from kyphocheck.interview.drafts import Draft, DraftStore, drafts_folder
 
 runner = CliRunner()
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kyphocheck.cli import app
-from kyphocheck.sources import defaults_root
+from kyphocheck.cli.app import app
+from kyphocheck.site.folder import defaults_root
 from tests.conftest import EXAMPLE, NOW_TEXT, example_data, write_answers
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -391,7 +391,7 @@ def test_interrupt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kyphocheck.pipeline.write_record", interrupted)
+    monkeypatch.setattr("kyphocheck.record.pipeline.write_record", interrupted)
     result = run_example(tmp_path / "out")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr

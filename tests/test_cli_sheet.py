@@ -13,8 +13,8 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
-from kyphocheck import sheets
-from kyphocheck.cli import app
+from kyphocheck.cli.app import app
+from kyphocheck.record import sheets
 from tests.conftest import NOW_TEXT, PASSPHRASE, example_data, write_answers
 
 runner = CliRunner()

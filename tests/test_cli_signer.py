@@ -8,8 +8,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from kyphocheck.cli import app
-from kyphocheck.signer import certificate_path, create_identity, identity_path, save_identity
+from kyphocheck.cli.app import app
+from kyphocheck.signatures.identity import (
+    certificate_path,
+    create_identity,
+    identity_path,
+    save_identity,
+)
 from tests.conftest import EXAMPLE, NOW, NOW_TEXT, PASSPHRASE
 
 runner = CliRunner()

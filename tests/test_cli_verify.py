@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kyphocheck.cli import app
-from kyphocheck.pipeline import prepare, write_record
-from kyphocheck.record import Clock
-from kyphocheck.signer import create_identity, load_identity
-from kyphocheck.sources import Site
+from kyphocheck.cli.app import app
+from kyphocheck.record.build import Clock
+from kyphocheck.record.pipeline import prepare, write_record
+from kyphocheck.signatures.identity import create_identity, load_identity
+from kyphocheck.site.folder import Site
 from tests.conftest import EXAMPLE, NOW, PASSPHRASE
 
 runner = CliRunner()
@@ -98,7 +98,7 @@ def test_bytes_appended_to_a_pdf_fail(record: Path) -> None:
 def test_another_signers_signature_fails(record: Path) -> None:
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from kyphocheck.signing import sign_detached_cms
+    from kyphocheck.signatures.sign import sign_detached_cms
 
     other = create_identity("Mallory Example", "RN", None, NOW - timedelta(days=1))
     data = (record / "summary.md").read_bytes()

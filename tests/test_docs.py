@@ -8,7 +8,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from kyphocheck.cli import app
+from kyphocheck.cli.app import app
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()

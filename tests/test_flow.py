@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from kyphocheck.drafts import DraftStore
+from kyphocheck.cli.interactive.prompts import ScriptedPrompter
+from kyphocheck.cli.interactive.session import Interrupted, Options, resume, start
 from kyphocheck.errors import UsageError
-from kyphocheck.interactive import Interrupted, Options, resume, start
-from kyphocheck.pipeline import run_to_folder
-from kyphocheck.prompts import ScriptedPrompter
-from kyphocheck.record import Clock
-from kyphocheck.sources import Site
+from kyphocheck.interview.drafts import DraftStore
+from kyphocheck.record.build import Clock
+from kyphocheck.record.pipeline import run_to_folder
+from kyphocheck.site.folder import Site
 from tests import walk
 from tests.conftest import EXAMPLE, NOW, example_data, write_answers
 
@@ -253,7 +253,7 @@ def test_end_of_input_saves_the_draft_and_names_the_flags(
 def test_drafts_listing_shows_initials_not_names(
     options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kyphocheck.report import print_drafts
+    from kyphocheck.cli.output import print_drafts
 
     with pytest.raises(Interrupted):
         start(

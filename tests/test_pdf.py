@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kyphocheck.cli import app
-from kyphocheck.pdf import markdown_to_html
-from kyphocheck.render import escape_markdown
+from kyphocheck.cli.app import app
+from kyphocheck.record.pdf import markdown_to_html
+from kyphocheck.record.render import escape_markdown
 
 runner = CliRunner()
 
@@ -51,7 +51,7 @@ def spy(self, args, *rest, **kwargs):
     real_init(self, args, *rest, **kwargs)
 subprocess.Popen.__init__ = spy
 search = ctypes.util.find_library
-from kyphocheck.pdf import preload_pdf
+from kyphocheck.record.pdf import preload_pdf
 preload_pdf()
 from weasyprint.text import ffi
 print(started, ffi.harfbuzz_subset is not None, ctypes.util.find_library is search)
@@ -116,10 +116,10 @@ def test_golden_sheet_pages(
     import os
     import re
 
-    from kyphocheck.pdf import page_html
-    from kyphocheck.pipeline import prepare, start_record
-    from kyphocheck.record import Clock
-    from kyphocheck.sources import Site
+    from kyphocheck.record.build import Clock
+    from kyphocheck.record.pdf import page_html
+    from kyphocheck.record.pipeline import prepare, start_record
+    from kyphocheck.site.folder import Site
     from tests.conftest import NOW, example_data, write_answers
 
     data = example_data()

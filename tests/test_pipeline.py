@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
-from kyphocheck import signing, workers
-from kyphocheck.pdf import start_pdf_workers
-from kyphocheck.pipeline import make_record_files, prepare
-from kyphocheck.record import Clock
-from kyphocheck.signer import load_identity
-from kyphocheck.sources import Site
+from kyphocheck.record import workers
+from kyphocheck.record.build import Clock
+from kyphocheck.record.pdf import start_pdf_workers
+from kyphocheck.record.pipeline import make_record_files, prepare
+from kyphocheck.signatures import sign as signing
+from kyphocheck.signatures.identity import load_identity
+from kyphocheck.site.folder import Site
 from tests.conftest import EXAMPLE, NOW, PASSPHRASE
 
 

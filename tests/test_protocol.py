@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from kyphocheck.errors import InputError
-from kyphocheck.models import Duration
-from kyphocheck.pipeline import load_site_protocol
-from kyphocheck.protocol import PROTOCOL_FILES, Protocol
-from kyphocheck.sitecheck import unconfirmed_rows
-from kyphocheck.sources import Site
+from kyphocheck.record.pipeline import load_site_protocol
+from kyphocheck.schema import Duration
+from kyphocheck.site.folder import Site
+from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
+from kyphocheck.sitecheck.checks import unconfirmed_rows
 from tests.helpers import make_site
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kyphocheck.errors import WriteError
-from kyphocheck.recordfolder import folder_name, sanitise, write_record_folder
+from kyphocheck.record.folder import folder_name, sanitise, write_record_folder
 
 
 @pytest.mark.parametrize(

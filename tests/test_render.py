@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from kyphocheck.errors import InputError
-from kyphocheck.render import escape_markdown, make_environment, render
+from kyphocheck.record.render import escape_markdown, make_environment, render
 
 INJECTION = "{{ 7*7 }} <b>x</b> **y**"
 
@@ -73,7 +73,7 @@ def test_syntax_error_names_line(tmp_path: Path) -> None:
 
 
 def test_template_hash_recorded(tmp_path: Path) -> None:
-    from kyphocheck.render import template_hashes
+    from kyphocheck.record.render import template_hashes
 
     env = _env(tmp_path, "Hello {{ name }}\n")
     assert render(env, "t.md.j2", {"name": "**Bo**"}) == "Hello \\*\\*Bo\\*\\*\n"
@@ -102,7 +102,7 @@ def test_compiled_template_cache_follows_a_changed_file(tmp_path: Path) -> None:
     import hashlib
     import os
 
-    from kyphocheck.render import template_hashes
+    from kyphocheck.record.render import template_hashes
 
     path = tmp_path / "t.md.j2"
     path.write_text("one {{ x }}\n")

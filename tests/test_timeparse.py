@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kyphocheck.timeparse import age_in_years, localize, parse_date, parse_datetime, parse_now
+from kyphocheck.times import age_in_years, localize, parse_date, parse_datetime, parse_now
 
 ZONES = st.sampled_from(
     [ZoneInfo(z) for z in ("America/Chicago", "Europe/Madrid", "Australia/Lord_Howe", "UTC")]

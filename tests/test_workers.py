@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from kyphocheck import workers
 from kyphocheck.errors import InputError
-from kyphocheck.workers import Job, WorkerDied, WorkerPool
+from kyphocheck.record import workers
+from kyphocheck.record.workers import Job, WorkerDied, WorkerPool
 
 needs_fork = pytest.mark.skipif(not workers.can_fork(), reason="workers are forked on Linux only")
 

@@ -16,9 +16,9 @@ from kyphocheck.assess.findings import Finding
 from kyphocheck.assess.medications import assess_medications
 from kyphocheck.assess.rules import assess_rules
 from kyphocheck.assess.thresholds import assess_thresholds
-from kyphocheck.checklist import Checklist
-from kyphocheck.encounter import Encounter
-from kyphocheck.protocol import Protocol
+from kyphocheck.intake.encounter import Encounter
+from kyphocheck.site.checklist import Checklist
+from kyphocheck.site.protocol import Protocol
 
 __all__ = ["Assessment", "Finding", "assess", "derive", "expression_context"]
 

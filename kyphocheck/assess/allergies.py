@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kyphocheck.assess.findings import Finding, sentence
-from kyphocheck.encounter import Allergy
-from kyphocheck.protocol import AllergyCategory, Protocol
-from kyphocheck.timeparse import format_local
+from kyphocheck.intake.encounter import Allergy
+from kyphocheck.site.protocol import AllergyCategory, Protocol
+from kyphocheck.times import format_local
 
 
 def premedication_schedule(

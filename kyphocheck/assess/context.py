@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kyphocheck.encounter import Allergy, Medication, Patient, Procedure
-from kyphocheck.protocol import Protocol
+from kyphocheck.intake.encounter import Allergy, Medication, Patient, Procedure
+from kyphocheck.site.protocol import Protocol
 
 
 def creatinine_clearance(

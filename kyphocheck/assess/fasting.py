@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kyphocheck.assess.findings import DEFAULT_ACTION, Finding, sentence
-from kyphocheck.protocol import FastingKind, Protocol
-from kyphocheck.timeparse import format_local
+from kyphocheck.site.protocol import FastingKind, Protocol
+from kyphocheck.times import format_local
 
 
 def _before(scheduled: datetime, hours: float) -> datetime:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kyphocheck.models import Severity
+from kyphocheck.schema import Severity
 
 # What to do, by severity, when a protocol row gives no action of its own.
 DEFAULT_ACTION = {

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from kyphocheck.assess.findings import DEFAULT_ACTION, Finding, sentence, slug
-from kyphocheck.drugs import Drug, DrugVariant, normalise_name
-from kyphocheck.encounter import Medication
-from kyphocheck.models import Duration, Severity
-from kyphocheck.protocol import Protocol
-from kyphocheck.timeparse import format_local
+from kyphocheck.intake.encounter import Medication
+from kyphocheck.schema import Duration, Severity
+from kyphocheck.site.drugs import Drug, DrugVariant, normalise_name
+from kyphocheck.site.protocol import Protocol
+from kyphocheck.times import format_local
 
 
 def latest_permitted_dose(scheduled: datetime, hold: Duration) -> datetime:

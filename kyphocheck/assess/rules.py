@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kyphocheck.assess.findings import Finding, sentence
-from kyphocheck.checklist import Checklist
+from kyphocheck.site.checklist import Checklist
 
 
 def assess_rules(checklist: Checklist, context: dict[str, Any]) -> list[Finding]:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from kyphocheck.assess.findings import Finding, sentence
-from kyphocheck.protocol import Protocol
+from kyphocheck.site.protocol import Protocol
 
 _WORDS = {"above": "above", "at_least": "at or above", "below": "below", "at_most": "at or below"}
 

@@ -15,10 +15,10 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, model_validator
 
-from kyphocheck.drugs import DrugTable, normalise_name
 from kyphocheck.errors import InputError
-from kyphocheck.models import Severity, Sourced, Strict, validation_problems
-from kyphocheck.sources import DataFile
+from kyphocheck.schema import Severity, Sourced, Strict, validation_problems
+from kyphocheck.site.drugs import DrugTable, normalise_name
+from kyphocheck.site.folder import DataFile
 
 PROTOCOL_FILES = (
     "protocol.yaml",

@@ -7,20 +7,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kyphocheck.console import err, out, warn
-from kyphocheck.signer import WARN_DAYS
+from kyphocheck.cli.console import err, out, warn
+from kyphocheck.signatures.identity import WARN_DAYS
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from kyphocheck.checklist import Checklist
-    from kyphocheck.drafts import Draft
-    from kyphocheck.pipeline import RecordResult
-    from kyphocheck.sheets import SheetResult
-    from kyphocheck.signer import Identity
-    from kyphocheck.sitecheck import CheckReport
-    from kyphocheck.sources import DataFile
-    from kyphocheck.verify import Check
+    from kyphocheck.interview.drafts import Draft
+    from kyphocheck.record.pipeline import RecordResult
+    from kyphocheck.record.sheets import SheetResult
+    from kyphocheck.signatures.identity import Identity
+    from kyphocheck.signatures.verify import Check
+    from kyphocheck.site.checklist import Checklist
+    from kyphocheck.site.folder import DataFile
+    from kyphocheck.sitecheck.checks import CheckReport
 
 SEVERITY_STYLE = {"stop": "bold red", "notify": "bold yellow", "info": "cyan"}
 

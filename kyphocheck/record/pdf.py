@@ -24,8 +24,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
-from kyphocheck.render import BYTECODE_CACHE, render
-from kyphocheck.workers import WorkerPool
+from kyphocheck.record.render import BYTECODE_CACHE, render
+from kyphocheck.record.workers import WorkerPool
 
 LAYOUT = "document.html.j2"
 STYLESHEET = "print.css"

@@ -15,17 +15,22 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kyphocheck.answers import AnswersFile, PatientFields, ProcedureFields, build_encounter
 from kyphocheck.assess import Assessment, Finding, assess, expression_context
-from kyphocheck.checklist import Checklist, CompiledItem
-from kyphocheck.drafts import Draft, DraftStore
-from kyphocheck.encounter import Encounter
 from kyphocheck.errors import InputError
 from kyphocheck.expressions import ExpressionError
-from kyphocheck.itemvalues import Problems, convert
-from kyphocheck.protocol import Protocol
-from kyphocheck.record import Clock
-from kyphocheck.sources import Site
+from kyphocheck.intake.answers_file import (
+    AnswersFile,
+    PatientFields,
+    ProcedureFields,
+    build_encounter,
+)
+from kyphocheck.intake.encounter import Encounter
+from kyphocheck.intake.values import Problems, convert
+from kyphocheck.interview.drafts import Draft, DraftStore
+from kyphocheck.record.build import Clock
+from kyphocheck.site.checklist import Checklist, CompiledItem
+from kyphocheck.site.folder import Site
+from kyphocheck.site.protocol import Protocol
 
 HEADER_FIELDS: tuple[tuple[str, str], ...] = (
     ("patient", "name"),

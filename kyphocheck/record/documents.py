@@ -11,9 +11,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kyphocheck.checklist import Checklist, Item
-from kyphocheck.render import make_environment, render, template_hashes
-from kyphocheck.sources import Site
+from kyphocheck.record.render import make_environment, render, template_hashes
+from kyphocheck.site.checklist import Checklist, Item
+from kyphocheck.site.folder import Site
 
 SUMMARY_TEMPLATE = "summary.md.j2"
 TAKE_HOME_TEMPLATE = "take-home.md.j2"

@@ -13,10 +13,10 @@ from rich.panel import Panel
 from rich.text import Text
 
 from kyphocheck.assess import Finding
-from kyphocheck.console import out
+from kyphocheck.cli.console import out
+from kyphocheck.cli.output import SEVERITY_STYLE
 from kyphocheck.errors import InputError
-from kyphocheck.interview import Change
-from kyphocheck.report import SEVERITY_STYLE
+from kyphocheck.interview.state import Change
 
 SKIP = "__skip__"
 """The value of a "(skip)" or "not sure" choice."""

@@ -15,17 +15,22 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from kyphocheck.checklist import list_checklists, load_checklist
-from kyphocheck.console import err, warn
-from kyphocheck.drafts import Draft, DraftStore
+from kyphocheck.cli.console import err, warn
+from kyphocheck.cli.interactive.prompts import EndOfInput, Prompter
 from kyphocheck.errors import InputError, Interrupted, KyphocheckError, UsageError
-from kyphocheck.interview import Interview
-from kyphocheck.pipeline import RecordResult, load_site_protocol, prepare_document, write_record
-from kyphocheck.prompts import EndOfInput, Prompter
-from kyphocheck.record import Clock
-from kyphocheck.signer import Identity
-from kyphocheck.sources import Site
-from kyphocheck.workers import WorkerPool
+from kyphocheck.interview.drafts import Draft, DraftStore
+from kyphocheck.interview.state import Interview
+from kyphocheck.record.build import Clock
+from kyphocheck.record.pipeline import (
+    RecordResult,
+    load_site_protocol,
+    prepare_document,
+    write_record,
+)
+from kyphocheck.record.workers import WorkerPool
+from kyphocheck.signatures.identity import Identity
+from kyphocheck.site.checklist import list_checklists, load_checklist
+from kyphocheck.site.folder import Site
 from kyphocheck.yamlio import load_data_file
 
 
@@ -136,7 +141,7 @@ def _prefill(interview: Interview) -> None:
 def _run(
     interview: Interview, prompter: Prompter, options: Options, store: DraftStore
 ) -> RecordResult:
-    from kyphocheck.flow import run_flow
+    from kyphocheck.cli.interactive.flow import run_flow
 
     try:
         with interrupt_signals():

@@ -10,7 +10,7 @@ import json
 from xml.etree import ElementTree
 
 from kyphocheck import __version__
-from kyphocheck.sitecheck import CheckReport, Problem
+from kyphocheck.sitecheck.checks import CheckReport, Problem
 
 CHECKS = {
     "schema": "checklist, protocol and site.yaml files load",

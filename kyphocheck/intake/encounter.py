@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from kyphocheck.timeparse import age_in_years
+from kyphocheck.times import age_in_years
 
 Sex = Literal["female", "male", "other", "unknown"]
 Anesthesia = Literal["local", "moderate_sedation", "general"]

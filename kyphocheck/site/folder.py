@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 
 from kyphocheck.errors import InputError, UsageError
-from kyphocheck.models import Strict, validation_problems
+from kyphocheck.schema import Strict, validation_problems
 from kyphocheck.yamlio import load_data_file
 
 SITE_ENV = "KYPHOCHECK_SITE"
@@ -28,7 +28,7 @@ def defaults_root() -> Path:
     A wheel carries them inside the package (`_defaults`); a source checkout or editable
     install finds them at the top of the source tree.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # kyphocheck/, from kyphocheck/site/
     packaged = package / "_defaults"
     return packaged if packaged.is_dir() else package.parent
 

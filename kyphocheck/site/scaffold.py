@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kyphocheck import __version__
 from kyphocheck.errors import UsageError, WriteError
-from kyphocheck.sources import defaults_root
+from kyphocheck.site.folder import defaults_root
 
 VERSION_MARK = "@KYPHOCHECK_VERSION@"
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".DS_Store")

@@ -14,19 +14,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kyphocheck.answers import AnswersFile, build_encounter, read_answers_file
 from kyphocheck.assess import Assessment, assess
-from kyphocheck.checklist import Checklist, load_checklist
-from kyphocheck.documents import render_documents
-from kyphocheck.encounter import Encounter
 from kyphocheck.errors import InputError
-from kyphocheck.models import validation_problems
-from kyphocheck.protocol import PROTOCOL_FILES, Protocol, load_protocol
-from kyphocheck.record import Clock, build_record, canonical_json, check_overrides, seal_id
-from kyphocheck.recordfolder import folder_name, write_record_folder
-from kyphocheck.signer import Identity
-from kyphocheck.sources import Site
-from kyphocheck.workers import Job, WorkerPool
+from kyphocheck.intake.answers_file import AnswersFile, build_encounter, read_answers_file
+from kyphocheck.intake.encounter import Encounter
+from kyphocheck.record.build import Clock, build_record, canonical_json, check_overrides, seal_id
+from kyphocheck.record.documents import render_documents
+from kyphocheck.record.folder import folder_name, write_record_folder
+from kyphocheck.record.workers import Job, WorkerPool
+from kyphocheck.schema import validation_problems
+from kyphocheck.signatures.identity import Identity
+from kyphocheck.site.checklist import Checklist, load_checklist
+from kyphocheck.site.folder import Site
+from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol, load_protocol
 
 
 def load_site_protocol(site: Site) -> Protocol:
@@ -159,7 +159,7 @@ def start_record(
     their signatures); each PDF embeds record.json itself and is protected by its own signature.
     `kinds` are the documents to make: both for a record, the take-home sheet for `sheet`.
     """
-    from kyphocheck.pdf import layout_hashes, render_pdf
+    from kyphocheck.record.pdf import layout_hashes, render_pdf
 
     assessment = assess(prepared.checklist, prepared.protocol, prepared.encounter, clock.now)
     check_overrides(prepared.encounter, assessment)
@@ -179,7 +179,7 @@ def start_record(
     markdown = {name: text.encode() for name, text in documents.files.items()}
     files: dict[str, bytes] = dict(markdown)
     if identity is not None:
-        from kyphocheck.signing import sign_detached_cms
+        from kyphocheck.signatures.sign import sign_detached_cms
 
         for name, data in markdown.items():
             files[f"{name}.p7s"] = sign_detached_cms(data, identity)
@@ -218,7 +218,7 @@ def start_record(
 def add_pdf(draft: RecordDraft, kind: str, pdf: bytes, identity: Identity | None) -> None:
     """Sign a PDF a worker laid out (here, where the key is) and add it to the record's files."""
     if identity is not None:
-        from kyphocheck.signing import sign_pdf
+        from kyphocheck.signatures.sign import sign_pdf
 
         pdf = sign_pdf(pdf, identity, reason=f"kyphocheck record {draft.record['record_id']}")
     draft.files[f"{kind}.pdf"] = pdf
@@ -235,14 +235,14 @@ def make_record_files(
 
     The PDFs are laid out by `workers` (started here when not given) and signed here.
     """
-    from kyphocheck.pdf import start_pdf_workers
+    from kyphocheck.record.pdf import start_pdf_workers
 
     draft = start_record(site, prepared, clock, identity)
     with contextlib.ExitStack() as stack:
         pool = workers or stack.enter_context(start_pdf_workers(len(draft.pdf_jobs)))
         made = pool.run(job for _, job in draft.pdf_jobs)
         if identity is not None:
-            from kyphocheck.signing import preload_signing
+            from kyphocheck.signatures.sign import preload_signing
 
             preload_signing()  # while the workers lay out the pages
         for index, pdf in made:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from kyphocheck.signer import Identity
+from kyphocheck.signatures.identity import Identity
 
 
 def preload_signing() -> None:

@@ -14,15 +14,15 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 
 from kyphocheck.assess.context import expression_context
-from kyphocheck.checklist import Checklist
-from kyphocheck.encounter import Encounter, Override, Patient, Procedure
 from kyphocheck.errors import InputError
 from kyphocheck.expressions import ExpressionError, suggest
-from kyphocheck.itemvalues import Problems, convert, plain_text
-from kyphocheck.models import Strict, validation_problems
-from kyphocheck.protocol import Protocol
-from kyphocheck.sources import check_timezone
-from kyphocheck.timeparse import parse_date, parse_datetime
+from kyphocheck.intake.encounter import Encounter, Override, Patient, Procedure
+from kyphocheck.intake.values import Problems, convert, plain_text
+from kyphocheck.schema import Strict, validation_problems
+from kyphocheck.site.checklist import Checklist
+from kyphocheck.site.folder import check_timezone
+from kyphocheck.site.protocol import Protocol
+from kyphocheck.times import parse_date, parse_datetime
 from kyphocheck.yamlio import load_data_file
 
 _LEVEL = r"^(C[1-7]|T(1[0-2]|[1-9])|L[1-5]|S1)$"

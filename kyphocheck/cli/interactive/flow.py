@@ -11,16 +11,23 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from kyphocheck.answers import check_levels
 from kyphocheck.assess import Finding
-from kyphocheck.checklist import CompiledItem
-from kyphocheck.documents import format_answer
-from kyphocheck.entry_lists import ask_allergies, ask_medications
-from kyphocheck.interview import Interview
-from kyphocheck.prompts import Prompter
-from kyphocheck.screen import SKIP, findings_panel, nonempty, say, show_change, validator
-from kyphocheck.sources import check_timezone
-from kyphocheck.timeparse import describe, parse_date, parse_user_date, parse_user_datetime
+from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications
+from kyphocheck.cli.interactive.prompts import Prompter
+from kyphocheck.cli.interactive.screen import (
+    SKIP,
+    findings_panel,
+    nonempty,
+    say,
+    show_change,
+    validator,
+)
+from kyphocheck.intake.answers_file import check_levels
+from kyphocheck.interview.state import Interview
+from kyphocheck.record.documents import format_answer
+from kyphocheck.site.checklist import CompiledItem
+from kyphocheck.site.folder import check_timezone
+from kyphocheck.times import describe, parse_date, parse_user_date, parse_user_datetime
 
 FINISH, CHANGE, OVERRIDE, NOT_CLEARED, BACK = "finish", "change", "override", "not_cleared", "back"
 

@@ -24,8 +24,8 @@ from kyphocheck.expressions import (
     sandbox,
     suggest,
 )
-from kyphocheck.models import Severity, Strict, validation_problems
-from kyphocheck.sources import DataFile, Site
+from kyphocheck.schema import Severity, Strict, validation_problems
+from kyphocheck.site.folder import DataFile, Site
 from kyphocheck.yamlio import format_loc, line_of
 
 ItemType = Literal[

@@ -14,11 +14,11 @@ from typing import Any
 from rich.text import Text
 
 from kyphocheck.assess.findings import slug
-from kyphocheck.interview import Interview
-from kyphocheck.prompts import Prompter
-from kyphocheck.report import SEVERITY_STYLE
-from kyphocheck.screen import SKIP, nonempty, say, show_change, validator
-from kyphocheck.timeparse import describe, format_local, parse_user_datetime
+from kyphocheck.cli.interactive.prompts import Prompter
+from kyphocheck.cli.interactive.screen import SKIP, nonempty, say, show_change, validator
+from kyphocheck.cli.output import SEVERITY_STYLE
+from kyphocheck.interview.state import Interview
+from kyphocheck.times import describe, format_local, parse_user_datetime
 
 
 def _medication_line(interview: Interview, index: int) -> Text:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kyphocheck.cli import NowOption, PassphraseOption, _clock, reports_errors
+from kyphocheck.cli.app import NowOption, PassphraseOption, _clock, reports_errors
 
 signer_app = typer.Typer(
     help="The signing identity: create, import or show it.",
@@ -34,9 +34,9 @@ def signer_init(
     now: NowOption = None,
 ) -> None:
     """Create a signing identity (EC P-256, self-signed), or import a site-issued .p12."""
+    from kyphocheck.cli.output import print_identity
     from kyphocheck.errors import UsageError
-    from kyphocheck.report import print_identity
-    from kyphocheck.signer import (
+    from kyphocheck.signatures.identity import (
         Identity,
         SignerError,
         create_identity,
@@ -76,8 +76,8 @@ def signer_show(now: NowOption = None) -> None:
     """Show the active signing identity: subject, credentials, fingerprint, expiry."""
     from cryptography import x509
 
-    from kyphocheck.report import print_identity
-    from kyphocheck.signer import Identity, SignerError, certificate_path
+    from kyphocheck.cli.output import print_identity
+    from kyphocheck.signatures.identity import Identity, SignerError, certificate_path
 
     path = certificate_path()
     if not path.is_file():

@@ -10,12 +10,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from kyphocheck.checklist import CompiledItem
-from kyphocheck.encounter import Allergy, Encounter, Medication
 from kyphocheck.errors import InputError
 from kyphocheck.expressions import suggest
-from kyphocheck.protocol import Protocol
-from kyphocheck.timeparse import format_local, parse_date, parse_datetime
+from kyphocheck.intake.encounter import Allergy, Encounter, Medication
+from kyphocheck.site.checklist import CompiledItem
+from kyphocheck.site.protocol import Protocol
+from kyphocheck.times import format_local, parse_date, parse_datetime
 from kyphocheck.yamlio import line_of
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -21,18 +21,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import TemplateSyntaxError
 
-from kyphocheck.answers import build_encounter, read_answers_file
 from kyphocheck.assess import assess
-from kyphocheck.checklist import Checklist, CompiledRule, load_checklist
-from kyphocheck.documents import SUMMARY_TEMPLATE, document_context
 from kyphocheck.errors import InputError, KyphocheckError
-from kyphocheck.pipeline import load_site_protocol
-from kyphocheck.protocol import PROTOCOL_FILES, Protocol
-from kyphocheck.readability import ReadingGrade, reading_grade
-from kyphocheck.record import Clock, build_record, canonical_json, seal_id
-from kyphocheck.render import make_environment, render
-from kyphocheck.sources import Site
-from kyphocheck.workers import Job, WorkerPool
+from kyphocheck.intake.answers_file import build_encounter, read_answers_file
+from kyphocheck.record.build import Clock, build_record, canonical_json, seal_id
+from kyphocheck.record.documents import SUMMARY_TEMPLATE, document_context
+from kyphocheck.record.pipeline import load_site_protocol
+from kyphocheck.record.render import make_environment, render
+from kyphocheck.record.workers import Job, WorkerPool
+from kyphocheck.site.checklist import Checklist, CompiledRule, load_checklist
+from kyphocheck.site.folder import Site
+from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
+from kyphocheck.sitecheck.readability import ReadingGrade, reading_grade
 from kyphocheck.yamlio import LineDict, LineList
 
 Level = Literal["error", "warning"]
@@ -109,7 +109,7 @@ def check_site(site: Site, now: datetime | None = None, pdf: bool = False) -> Ch
     with contextlib.ExitStack() as stack:
         workers = None
         if pdf:  # started first: they load WeasyPrint while the templates are checked
-            from kyphocheck.pdf import start_pdf_workers
+            from kyphocheck.record.pdf import start_pdf_workers
 
             workers = stack.enter_context(start_pdf_workers())
         _check_everything(site, now, report, printing if workers else None)
@@ -397,7 +397,7 @@ def _print_all(
     site: Site, workers: WorkerPool, printing: list[_Printing], report: CheckReport
 ) -> None:
     """Print every rendered document: a broken layout or stylesheet fails here."""
-    from kyphocheck.pdf import LAYOUT, render_pdf
+    from kyphocheck.record.pdf import LAYOUT, render_pdf
 
     layout = site.find(f"templates/{LAYOUT}").display
     jobs = [Job(render_pdf, (*p.args, site.template_dirs, p.language)) for p in printing]

@@ -8,7 +8,7 @@ from typing import Self
 from pydantic import Field, field_validator, model_validator
 
 from kyphocheck.expressions import Expression, ExpressionError, compile_expression
-from kyphocheck.models import Duration, Severity, Sourced, Strict
+from kyphocheck.schema import Duration, Severity, Sourced, Strict
 
 # Names the drug `when` expressions may read.
 DRUG_EXPRESSION_NAMES = frozenset({"computed", "patient", "procedure", "age_years"})

@@ -13,12 +13,12 @@ from typing import Any
 
 from kyphocheck import __version__
 from kyphocheck.assess import Assessment
-from kyphocheck.checklist import Checklist
-from kyphocheck.encounter import Allergy, Encounter, Medication
 from kyphocheck.errors import InputError
 from kyphocheck.expressions import suggest
-from kyphocheck.models import Severity
-from kyphocheck.protocol import Protocol
+from kyphocheck.intake.encounter import Allergy, Encounter, Medication
+from kyphocheck.schema import Severity
+from kyphocheck.site.checklist import Checklist
+from kyphocheck.site.protocol import Protocol
 
 SCHEMA = "kyphocheck.record/1"
 

@@ -18,11 +18,11 @@ import typer
 from kyphocheck import __version__
 
 if TYPE_CHECKING:
-    from kyphocheck.pipeline import RecordResult
-    from kyphocheck.record import Clock
-    from kyphocheck.signer import Identity
-    from kyphocheck.sources import Site
-    from kyphocheck.workers import WorkerPool
+    from kyphocheck.record.build import Clock
+    from kyphocheck.record.pipeline import RecordResult
+    from kyphocheck.record.workers import WorkerPool
+    from kyphocheck.signatures.identity import Identity
+    from kyphocheck.site.folder import Site
 
 app = typer.Typer(
     name="kyphocheck",
@@ -47,7 +47,7 @@ def reports_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from kyphocheck.console import err, error
+        from kyphocheck.cli.console import err, error
         from kyphocheck.errors import EXIT_INTERRUPTED, KyphocheckError
 
         try:
@@ -119,8 +119,8 @@ def _clock(now: str | None) -> Clock:
     from datetime import datetime
 
     from kyphocheck.errors import UsageError
-    from kyphocheck.record import Clock
-    from kyphocheck.timeparse import parse_now
+    from kyphocheck.record.build import Clock
+    from kyphocheck.times import parse_now
 
     if now is None:
         return Clock(datetime.now().astimezone(), fixed=False)
@@ -131,7 +131,7 @@ def _clock(now: str | None) -> Clock:
 
 
 def _site(site: Path | None) -> Site:
-    from kyphocheck.sources import Site
+    from kyphocheck.site.folder import Site
 
     return Site.open(site)
 
@@ -206,7 +206,7 @@ def run(
     if non_interactive:
         if answers is None:
             raise UsageError("--non-interactive needs --answers FILE")
-        from kyphocheck.pipeline import prepare, write_record
+        from kyphocheck.record.pipeline import prepare, write_record
 
         out_dir = out or Path(the_site.config.output_folder or "records")
         with _pdf_workers() as workers:
@@ -217,9 +217,9 @@ def run(
             result = write_record(the_site, prepared, out_dir, clock, identity, workers)
         _report(result, no_sign, fail_on)
         return
-    from kyphocheck import interactive
-    from kyphocheck.drafts import DraftStore
-    from kyphocheck.prompts import QuestionaryPrompter
+    from kyphocheck.cli.interactive import session as interactive
+    from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
+    from kyphocheck.interview.drafts import DraftStore
 
     interactive.require_terminal()
     with _pdf_workers() as workers:
@@ -250,9 +250,9 @@ def resume(
     now: NowOption = None,
 ) -> None:
     """Continue an interrupted run exactly where it stopped."""
-    from kyphocheck import interactive
-    from kyphocheck.drafts import DraftStore
-    from kyphocheck.prompts import QuestionaryPrompter
+    from kyphocheck.cli.interactive import session as interactive
+    from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
+    from kyphocheck.interview.drafts import DraftStore
 
     interactive.require_terminal()
     store = DraftStore()
@@ -275,8 +275,8 @@ def drafts(
     ] = None,
 ) -> None:
     """List interrupted runs that can be resumed, or remove one."""
-    from kyphocheck.drafts import DraftStore
-    from kyphocheck.report import print_drafts
+    from kyphocheck.cli.output import print_drafts
+    from kyphocheck.interview.drafts import DraftStore
 
     store = DraftStore()
     if discard is not None:
@@ -292,7 +292,7 @@ def _pdf_workers() -> WorkerPool:
     They load WeasyPrint while the command checks its input (and the nurse answers), and they
     are forked before the signing key is loaded.
     """
-    from kyphocheck.pdf import start_pdf_workers
+    from kyphocheck.record.pdf import start_pdf_workers
 
     return start_pdf_workers()
 
@@ -300,7 +300,7 @@ def _pdf_workers() -> WorkerPool:
 def _identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) -> Identity | None:
     if no_sign:
         return None
-    from kyphocheck.signer import load_identity, read_passphrase
+    from kyphocheck.signatures.identity import load_identity, read_passphrase
 
     identity = load_identity(read_passphrase(passphrase_file))
     identity.check_usable(clock.now)
@@ -323,9 +323,9 @@ def verify(
 
     Signers are trusted from --trust, the site's trust anchors, and the local identity.
     """
-    from kyphocheck.report import print_verification
-    from kyphocheck.signer import certificate_path
-    from kyphocheck.verify import load_certificates, verify_paths
+    from kyphocheck.cli.output import print_verification
+    from kyphocheck.signatures.identity import certificate_path
+    from kyphocheck.signatures.verify import load_certificates, verify_paths
 
     the_site = _site(site)
     anchors = list(trust or [])
@@ -346,8 +346,8 @@ def verify(
 
 
 def _report(result: RecordResult, no_sign: bool, fail_on: FailOn | None) -> None:
-    from kyphocheck.console import warn
-    from kyphocheck.report import print_run_result
+    from kyphocheck.cli.console import warn
+    from kyphocheck.cli.output import print_run_result
 
     for message in result.warnings:
         warn(message)
@@ -374,8 +374,8 @@ def checklists(
     ] = OutputFormat.text,
 ) -> None:
     """List the available checklists with their versions, hashes and files."""
-    from kyphocheck.checklist import list_checklists
-    from kyphocheck.report import print_checklists
+    from kyphocheck.cli.output import print_checklists
+    from kyphocheck.site.checklist import list_checklists
 
     print_checklists(list_checklists(_site(site)), as_json=output_format is OutputFormat.json)
 
@@ -416,11 +416,11 @@ def sheet(
     """
     import time
 
+    from kyphocheck.cli.output import SheetTally, follow_sheets
     from kyphocheck.errors import Interrupted, UsageError
-    from kyphocheck.pdf import start_pdf_workers
-    from kyphocheck.report import SheetTally, follow_sheets
-    from kyphocheck.sheets import make_sheets
-    from kyphocheck.workers import default_processes
+    from kyphocheck.record.pdf import start_pdf_workers
+    from kyphocheck.record.sheets import make_sheets
+    from kyphocheck.record.workers import default_processes
 
     files = [*(answers or []), *(more_answers or [])]
     if not files:
@@ -441,7 +441,7 @@ def sheet(
             f"Interrupted: {tally.written} sheet(s) written to {out}, each complete; "
             f"{len(files) - tally.written - len(tally.failures)} not made"
         ) from None
-    from kyphocheck.console import error, warn
+    from kyphocheck.cli.console import error, warn
 
     seconds = time.monotonic() - started
     if no_sign:
@@ -464,7 +464,7 @@ def init_site(
     ],
 ) -> None:
     """Make a site folder: site.yaml, editable copies of the defaults, fixtures, a CI workflow."""
-    from kyphocheck.initsite import init_site as scaffold
+    from kyphocheck.site.scaffold import init_site as scaffold
 
     files = scaffold(folder)
     typer.echo(f"Site folder made: {folder} ({len(files)} files)")
@@ -516,18 +516,18 @@ def check(
     clean, 1 when problems were found.
     """
     from kyphocheck.errors import UsageError, WriteError
-    from kyphocheck.sitecheck import check_site
+    from kyphocheck.sitecheck.checks import check_site
 
     if site_folder is not None and site is not None and site_folder != site:
         raise UsageError("give the site folder once: as SITE_FOLDER or with --site")
     the_site = _site(site_folder or site)
     report = check_site(the_site, _clock(now).now if now else None, pdf=pdf)
     if output_format is CheckFormat.text and output is None:
-        from kyphocheck.report import print_check
+        from kyphocheck.cli.output import print_check
 
         print_check(report, strict)
     else:
-        from kyphocheck import checkformats
+        from kyphocheck.sitecheck import formats as checkformats
 
         render = {
             CheckFormat.text: checkformats.to_json,  # text to a file: the JSON is more useful
@@ -553,6 +553,6 @@ def main() -> None:
 
 
 # The signer sub-commands live in their own module; registering them here keeps one app.
-from kyphocheck.cli_signer import signer_app  # noqa: E402
+from kyphocheck.cli.signer import signer_app  # noqa: E402
 
 app.add_typer(signer_app, name="signer")

@@ -16,12 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kyphocheck.errors import KyphocheckError
-from kyphocheck.pipeline import Prepared, RecordDraft, SiteData, add_pdf, prepare, start_record
-from kyphocheck.record import Clock
-from kyphocheck.recordfolder import folder_name, write_record_folder
-from kyphocheck.signer import Identity
-from kyphocheck.sources import Site
-from kyphocheck.workers import Job, WorkerPool
+from kyphocheck.record.build import Clock
+from kyphocheck.record.folder import folder_name, write_record_folder
+from kyphocheck.record.pipeline import (
+    Prepared,
+    RecordDraft,
+    SiteData,
+    add_pdf,
+    prepare,
+    start_record,
+)
+from kyphocheck.record.workers import Job, WorkerPool
+from kyphocheck.signatures.identity import Identity
+from kyphocheck.site.folder import Site
 
 KINDS = ("take-home",)
 

@@ -1,0 +1,1 @@
+"""The interactive checklist at a terminal: session, flow, prompts, screen."""

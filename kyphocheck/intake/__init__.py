@@ -1,0 +1,1 @@
+"""One patient's answers made into a typed encounter: answers files and single values."""

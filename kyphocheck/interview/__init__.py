@@ -1,0 +1,1 @@
+"""An interactive run's state and its drafts, with no terminal code."""

@@ -1,0 +1,1 @@
+"""Assessment -> record -> Markdown -> PDF -> folder: the record and its documents."""

@@ -1,0 +1,1 @@
+"""The signing identity, signatures (CMS and PAdES) and their verification."""

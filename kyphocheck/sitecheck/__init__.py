@@ -1,0 +1,1 @@
+"""`kyphocheck check`: a site folder's problems as a report, and its formats."""
