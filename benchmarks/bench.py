@@ -115,8 +115,8 @@ def markdown_only_seconds(repeats: int = REPEATS) -> float:
     """A scripted run up to the Markdown documents, in a fresh process each time."""
     code = (
         "import sys; from pathlib import Path; from kyphocheck.cli.app import _clock;"
-        "from kyphocheck.site.folder import Site; from kyphocheck.record.pipeline import prepare;"
-        "from kyphocheck.assess import assess; from kyphocheck.record.build import *;"
+        "from kyphocheck.site.folder import Site; from kyphocheck.intake.prepare import prepare;"
+        "from kyphocheck.assess import assess; from kyphocheck.record.build import build_record, seal_id;"
         "from kyphocheck.record.documents import render_documents;"
         "site=Site.open(None); clock=_clock('2026-12-01T07:45-06:00');"
         f"p=prepare(site, Path({str(EXAMPLE)!r}), clock);"
@@ -135,12 +135,12 @@ def in_process_render_and_sign() -> list[float]:
     import os
 
     sys.path.insert(0, str(ROOT))
-    from kyphocheck.record.build import Clock
+    from kyphocheck.intake.prepare import prepare
     from kyphocheck.record.pdf import start_pdf_workers
-    from kyphocheck.record.pipeline import make_record_files, prepare
+    from kyphocheck.record.pipeline import make_record_files
     from kyphocheck.signatures.identity import create_identity
     from kyphocheck.site.folder import Site
-    from kyphocheck.times import parse_now
+    from kyphocheck.times import Clock, parse_now
 
     os.environ.setdefault("KYPHOCHECK_NOW", "")
     clock = Clock(parse_now("2026-12-01T07:45-06:00"), fixed=True)
@@ -199,9 +199,8 @@ def answer_to_next_prompt() -> list[float]:
     sys.path.insert(0, str(ROOT))
     from kyphocheck.cli.interactive.session import Options, start
     from kyphocheck.interview.drafts import DraftStore
-    from kyphocheck.record.build import Clock
     from kyphocheck.site.folder import Site
-    from kyphocheck.times import parse_now
+    from kyphocheck.times import Clock, parse_now
     from tests import walk
 
     gaps: list[float] = []

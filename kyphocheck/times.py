@@ -8,6 +8,7 @@ than guessed: in a medication hold an hour can matter.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -128,3 +129,20 @@ def describe(moment: datetime, zone: ZoneInfo) -> str:
     """A moment in full words for an echo: "Monday 30 November 2026, 22:00 CST"."""
     local = moment.astimezone(zone)
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M %Z}"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The time the record is made, and whether it was fixed by --now.
+
+    A fixed clock applies to the clinical content only. Signatures, certificate validity and
+    "signed at" always use the real time (`real_now`): a signing time that a flag could move
+    would prove nothing to an auditor.
+    """
+
+    now: datetime
+    fixed: bool
+
+    def real_now(self) -> datetime:
+        """The real time now, whatever --now says."""
+        return datetime.now(UTC).astimezone() if self.fixed else datetime.now().astimezone()

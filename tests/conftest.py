@@ -14,8 +14,8 @@ import yaml
 from kyphocheck.assess import Assessment, assess
 from kyphocheck.intake.answers_file import AnswersFile, build_encounter
 from kyphocheck.intake.encounter import Encounter
-from kyphocheck.record.pipeline import load_site_protocol
 from kyphocheck.site.checklist import Checklist, load_checklist
+from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import Protocol
 from kyphocheck.yamlio import parse_data_text

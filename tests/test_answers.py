@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kyphocheck.errors import InputError
-from kyphocheck.record.build import Clock
-from kyphocheck.record.pipeline import prepare
+from kyphocheck.intake.prepare import prepare
 from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
 from tests.conftest import NOW, example_data, write_answers
 
 

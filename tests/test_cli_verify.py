@@ -12,10 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
-from kyphocheck.record.build import Clock
-from kyphocheck.record.pipeline import prepare, write_record
+from kyphocheck.intake.prepare import prepare
+from kyphocheck.record.pipeline import write_record
 from kyphocheck.signatures.identity import create_identity, load_identity
 from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
 from tests.conftest import EXAMPLE, NOW, PASSPHRASE
 
 runner = CliRunner()

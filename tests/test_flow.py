@@ -11,9 +11,9 @@ from kyphocheck.cli.interactive.prompts import ScriptedPrompter
 from kyphocheck.cli.interactive.session import Interrupted, Options, resume, start
 from kyphocheck.errors import UsageError
 from kyphocheck.interview.drafts import DraftStore
-from kyphocheck.record.build import Clock
 from kyphocheck.record.pipeline import run_to_folder
 from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
 from tests import walk
 from tests.conftest import EXAMPLE, NOW, example_data, write_answers
 

@@ -116,10 +116,11 @@ def test_golden_sheet_pages(
     import os
     import re
 
-    from kyphocheck.record.build import Clock
+    from kyphocheck.intake.prepare import prepare
     from kyphocheck.record.pdf import page_html
-    from kyphocheck.record.pipeline import prepare, start_record
+    from kyphocheck.record.pipeline import start_record
     from kyphocheck.site.folder import Site
+    from kyphocheck.times import Clock
     from tests.conftest import NOW, example_data, write_answers
 
     data = example_data()

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
+from kyphocheck.intake.prepare import prepare
 from kyphocheck.record import workers
-from kyphocheck.record.build import Clock
 from kyphocheck.record.pdf import start_pdf_workers
-from kyphocheck.record.pipeline import make_record_files, prepare
+from kyphocheck.record.pipeline import make_record_files
 from kyphocheck.signatures import sign as signing
 from kyphocheck.signatures.identity import load_identity
 from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
 from tests.conftest import EXAMPLE, NOW, PASSPHRASE
 
 

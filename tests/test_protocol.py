@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kyphocheck.errors import InputError
-from kyphocheck.record.pipeline import load_site_protocol
 from kyphocheck.schema import Duration
+from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
 from kyphocheck.sitecheck.checks import unconfirmed_rows

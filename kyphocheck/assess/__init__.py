@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from kyphocheck.assess.allergies import assess_allergies
-from kyphocheck.assess.context import derive, expression_context
 from kyphocheck.assess.fasting import assess_fasting
 from kyphocheck.assess.findings import Finding
 from kyphocheck.assess.medications import assess_medications
 from kyphocheck.assess.rules import assess_rules
 from kyphocheck.assess.thresholds import assess_thresholds
+from kyphocheck.intake.context import expression_context
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.protocol import Protocol

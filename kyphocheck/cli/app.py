@@ -18,11 +18,11 @@ import typer
 from kyphocheck import __version__
 
 if TYPE_CHECKING:
-    from kyphocheck.record.build import Clock
     from kyphocheck.record.pipeline import RecordResult
     from kyphocheck.record.workers import WorkerPool
     from kyphocheck.signatures.identity import Identity
     from kyphocheck.site.folder import Site
+    from kyphocheck.times import Clock
 
 app = typer.Typer(
     name="kyphocheck",
@@ -119,8 +119,7 @@ def _clock(now: str | None) -> Clock:
     from datetime import datetime
 
     from kyphocheck.errors import UsageError
-    from kyphocheck.record.build import Clock
-    from kyphocheck.times import parse_now
+    from kyphocheck.times import Clock, parse_now
 
     if now is None:
         return Clock(datetime.now().astimezone(), fixed=False)
@@ -206,7 +205,8 @@ def run(
     if non_interactive:
         if answers is None:
             raise UsageError("--non-interactive needs --answers FILE")
-        from kyphocheck.record.pipeline import prepare, write_record
+        from kyphocheck.intake.prepare import prepare
+        from kyphocheck.record.pipeline import write_record
 
         out_dir = out or Path(the_site.config.output_folder or "records")
         with _pdf_workers() as workers:
@@ -303,7 +303,7 @@ def _identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) -> Iden
     from kyphocheck.signatures.identity import load_identity, read_passphrase
 
     identity = load_identity(read_passphrase(passphrase_file))
-    identity.check_usable(clock.now)
+    identity.check_usable(clock.real_now())
     return identity
 
 

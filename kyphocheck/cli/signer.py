@@ -64,9 +64,9 @@ def signer_init(
         if name is None:
             raise UsageError("give --name (and --credentials), or --import FILE.p12")
         passphrase = read_passphrase(passphrase_file, confirm=True)
-        identity = create_identity(name, credentials, email, clock.now)
+        identity = create_identity(name, credentials, email, clock.real_now())
     path = save_identity(identity, passphrase)
-    print_identity(identity, clock.now)
+    print_identity(identity, clock.real_now())
     typer.echo(f"Saved to {path} (owner only).")
 
 

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from kyphocheck.assess.context import expression_context
 from kyphocheck.errors import InputError
 from kyphocheck.expressions import ExpressionError, suggest
+from kyphocheck.intake.context import expression_context
 from kyphocheck.intake.encounter import Encounter, Override, Patient, Procedure
 from kyphocheck.intake.values import Problems, convert, plain_text
 from kyphocheck.schema import Strict, validation_problems

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kyphocheck.assess import Assessment, Finding, assess, expression_context
+from kyphocheck.assess import Assessment, Finding, assess
 from kyphocheck.errors import InputError
 from kyphocheck.expressions import ExpressionError
 from kyphocheck.intake.answers_file import (
@@ -24,13 +24,14 @@ from kyphocheck.intake.answers_file import (
     ProcedureFields,
     build_encounter,
 )
+from kyphocheck.intake.context import expression_context
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.intake.values import Problems, convert
 from kyphocheck.interview.drafts import Draft, DraftStore
-from kyphocheck.record.build import Clock
 from kyphocheck.site.checklist import Checklist, CompiledItem
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import Protocol
+from kyphocheck.times import Clock
 
 HEADER_FIELDS: tuple[tuple[str, str], ...] = (
     ("patient", "name"),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from kyphocheck.intake.encounter import Allergy, Encounter, Medication
 from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.protocol import Protocol
+from kyphocheck.times import Clock
 
 SCHEMA = "kyphocheck.record/1"
 
@@ -51,14 +51,6 @@ def check_overrides(encounter: Encounter, assessment: Assessment) -> None:
             )
     if problems:
         raise InputError(problems)
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The time the record is made, and whether it was fixed by --now."""
-
-    now: datetime
-    fixed: bool
 
 
 def build_record(

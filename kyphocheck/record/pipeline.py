@@ -6,123 +6,20 @@ checklist + protocol + answers -> assess (pure) -> record -> render -> folder.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from kyphocheck.assess import Assessment, assess
-from kyphocheck.errors import InputError
-from kyphocheck.intake.answers_file import AnswersFile, build_encounter, read_answers_file
-from kyphocheck.intake.encounter import Encounter
-from kyphocheck.record.build import Clock, build_record, canonical_json, check_overrides, seal_id
+from kyphocheck.intake.prepare import Prepared, prepare
+from kyphocheck.record.build import build_record, canonical_json, check_overrides, seal_id
 from kyphocheck.record.documents import render_documents
 from kyphocheck.record.folder import folder_name, write_record_folder
 from kyphocheck.record.workers import Job, WorkerPool
-from kyphocheck.schema import validation_problems
 from kyphocheck.signatures.identity import Identity
-from kyphocheck.site.checklist import Checklist, load_checklist
 from kyphocheck.site.folder import Site
-from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol, load_protocol
-
-
-def load_site_protocol(site: Site) -> Protocol:
-    """The protocol of the site (its files over the defaults)."""
-    return load_protocol(
-        {name: site.find(f"checklists/protocol/{name}") for name in PROTOCOL_FILES}
-    )
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """An encounter read and checked, with the checklist and protocol it was checked against."""
-
-    checklist: Checklist
-    protocol: Protocol
-    encounter: Encounter
-
-    def in_large_print(self) -> Prepared:
-        """The same encounter with the take-home sheet in large print (--large-print)."""
-        patient = dataclasses.replace(self.encounter.patient, large_print=True)
-        return dataclasses.replace(
-            self, encounter=dataclasses.replace(self.encounter, patient=patient)
-        )
-
-
-class SiteData:
-    """A site's protocol and checklists, loaded once and reused for many patients (a batch).
-
-    Loading and compiling them takes longer than checking one patient's answers.
-    """
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self._protocol: Protocol | None = None
-        self._checklists: dict[str, Checklist] = {}
-
-    def protocol(self) -> Protocol:
-        """The protocol, loaded the first time."""
-        if self._protocol is None:
-            self._protocol = load_site_protocol(self.site)
-        return self._protocol
-
-    def checklist(self, checklist_id: str) -> Checklist:
-        """A checklist, loaded the first time it is asked for."""
-        if checklist_id not in self._checklists:
-            self._checklists[checklist_id] = load_checklist(self.site, checklist_id)
-        return self._checklists[checklist_id]
-
-
-def prepare(
-    site: Site,
-    answers_path: Path,
-    clock: Clock,
-    loaded: SiteData | None = None,
-    *,
-    partial: bool = False,
-) -> Prepared:
-    """Read an answers file and check it against its checklist and the protocol.
-
-    `partial`: required answers may be missing (a take-home sheet made days ahead, before the
-    day-of checks); every answer given is still checked.
-    """
-    parsed, data = read_answers_file(answers_path)
-    return _check(loaded or SiteData(site), parsed, data, str(answers_path), clock, partial)
-
-
-def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prepared:
-    """Check an answers document made in memory (by the interactive flow)."""
-    try:
-        parsed = AnswersFile.model_validate(document)
-    except ValidationError as exc:
-        raise InputError(validation_problems(exc, document, "answers")) from None
-    return _check(SiteData(site), parsed, document, "answers", clock)
-
-
-def _check(
-    loaded: SiteData,
-    parsed: AnswersFile,
-    data: Any,
-    display: str,
-    clock: Clock,
-    partial: bool = False,
-) -> Prepared:
-    protocol = loaded.protocol()
-    checklist = loaded.checklist(parsed.checklist)
-    encounter = build_encounter(
-        parsed,
-        data,
-        display,
-        checklist,
-        protocol,
-        clock.now,
-        loaded.site.config.timezone,
-        partial=partial,
-    )
-    return Prepared(checklist, protocol, encounter)
+from kyphocheck.times import Clock
 
 
 @dataclass(frozen=True)
@@ -172,8 +69,9 @@ def start_record(
         site.config.name,
     )
     if identity is not None:
-        identity.check_usable(clock.now)
-        record["signature"] = identity.as_record(clock.now)
+        signed_at = clock.real_now()
+        identity.check_usable(signed_at)
+        record["signature"] = identity.as_record(signed_at)
     record = seal_id(record)
     documents = render_documents(record, prepared.checklist, site, kinds)
     markdown = {name: text.encode() for name, text in documents.files.items()}

@@ -16,19 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kyphocheck.errors import KyphocheckError
-from kyphocheck.record.build import Clock
+from kyphocheck.intake.prepare import Prepared, prepare
 from kyphocheck.record.folder import folder_name, write_record_folder
-from kyphocheck.record.pipeline import (
-    Prepared,
-    RecordDraft,
-    SiteData,
-    add_pdf,
-    prepare,
-    start_record,
-)
+from kyphocheck.record.pipeline import RecordDraft, add_pdf, start_record
 from kyphocheck.record.workers import Job, WorkerPool
 from kyphocheck.signatures.identity import Identity
+from kyphocheck.site.data import SiteData
 from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
 
 KINDS = ("take-home",)
 

@@ -24,15 +24,16 @@ from jinja2 import TemplateSyntaxError
 from kyphocheck.assess import assess
 from kyphocheck.errors import InputError, KyphocheckError
 from kyphocheck.intake.answers_file import build_encounter, read_answers_file
-from kyphocheck.record.build import Clock, build_record, canonical_json, seal_id
+from kyphocheck.record.build import build_record, canonical_json, seal_id
 from kyphocheck.record.documents import SUMMARY_TEMPLATE, document_context
-from kyphocheck.record.pipeline import load_site_protocol
 from kyphocheck.record.render import make_environment, render
 from kyphocheck.record.workers import Job, WorkerPool
 from kyphocheck.site.checklist import Checklist, CompiledRule, load_checklist
+from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
 from kyphocheck.sitecheck.readability import ReadingGrade, reading_grade
+from kyphocheck.times import Clock
 from kyphocheck.yamlio import LineDict, LineList
 
 Level = Literal["error", "warning"]

@@ -18,19 +18,16 @@ from typing import Any
 from kyphocheck.cli.console import err, warn
 from kyphocheck.cli.interactive.prompts import EndOfInput, Prompter
 from kyphocheck.errors import InputError, Interrupted, KyphocheckError, UsageError
+from kyphocheck.intake.prepare import prepare_document
 from kyphocheck.interview.drafts import Draft, DraftStore
 from kyphocheck.interview.state import Interview
-from kyphocheck.record.build import Clock
-from kyphocheck.record.pipeline import (
-    RecordResult,
-    load_site_protocol,
-    prepare_document,
-    write_record,
-)
+from kyphocheck.record.pipeline import RecordResult, write_record
 from kyphocheck.record.workers import WorkerPool
 from kyphocheck.signatures.identity import Identity
 from kyphocheck.site.checklist import list_checklists, load_checklist
+from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
 from kyphocheck.yamlio import load_data_file
 
 

@@ -1,0 +1,85 @@
+"""An answers file or document read and checked against its checklist and the protocol."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kyphocheck.errors import InputError
+from kyphocheck.intake.answers_file import AnswersFile, build_encounter, read_answers_file
+from kyphocheck.intake.encounter import Encounter
+from kyphocheck.schema import validation_problems
+from kyphocheck.site.checklist import Checklist
+from kyphocheck.site.data import SiteData
+from kyphocheck.site.folder import Site
+from kyphocheck.site.protocol import Protocol
+from kyphocheck.times import Clock
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An encounter read and checked, with the checklist and protocol it was checked against."""
+
+    checklist: Checklist
+    protocol: Protocol
+    encounter: Encounter
+
+    def in_large_print(self) -> Prepared:
+        """The same encounter with the take-home sheet in large print (--large-print)."""
+        patient = dataclasses.replace(self.encounter.patient, large_print=True)
+        return dataclasses.replace(
+            self, encounter=dataclasses.replace(self.encounter, patient=patient)
+        )
+
+
+def prepare(
+    site: Site,
+    answers_path: Path,
+    clock: Clock,
+    loaded: SiteData | None = None,
+    *,
+    partial: bool = False,
+) -> Prepared:
+    """Read an answers file and check it against its checklist and the protocol.
+
+    `partial`: required answers may be missing (a take-home sheet made days ahead, before the
+    day-of checks); every answer given is still checked.
+    """
+    parsed, data = read_answers_file(answers_path)
+    return _check(loaded or SiteData(site), parsed, data, str(answers_path), clock, partial)
+
+
+def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prepared:
+    """Check an answers document made in memory (by the interactive flow)."""
+    try:
+        parsed = AnswersFile.model_validate(document)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, document, "answers")) from None
+    return _check(SiteData(site), parsed, document, "answers", clock)
+
+
+def _check(
+    loaded: SiteData,
+    parsed: AnswersFile,
+    data: Any,
+    display: str,
+    clock: Clock,
+    partial: bool = False,
+) -> Prepared:
+    protocol = loaded.protocol()
+    checklist = loaded.checklist(parsed.checklist)
+    encounter = build_encounter(
+        parsed,
+        data,
+        display,
+        checklist,
+        protocol,
+        clock.now,
+        loaded.site.config.timezone,
+        partial=partial,
+    )
+    return Prepared(checklist, protocol, encounter)

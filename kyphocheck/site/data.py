@@ -1,0 +1,38 @@
+"""A site's protocol and checklists, loaded once: what every encounter is checked against."""
+
+from __future__ import annotations
+
+from kyphocheck.site.checklist import Checklist, load_checklist
+from kyphocheck.site.folder import Site
+from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol, load_protocol
+
+
+def load_site_protocol(site: Site) -> Protocol:
+    """The protocol of the site (its files over the defaults)."""
+    return load_protocol(
+        {name: site.find(f"checklists/protocol/{name}") for name in PROTOCOL_FILES}
+    )
+
+
+class SiteData:
+    """A site's protocol and checklists, loaded once and reused for many patients (a batch).
+
+    Loading and compiling them takes longer than checking one patient's answers.
+    """
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._protocol: Protocol | None = None
+        self._checklists: dict[str, Checklist] = {}
+
+    def protocol(self) -> Protocol:
+        """The protocol, loaded the first time."""
+        if self._protocol is None:
+            self._protocol = load_site_protocol(self.site)
+        return self._protocol
+
+    def checklist(self, checklist_id: str) -> Checklist:
+        """A checklist, loaded the first time it is asked for."""
+        if checklist_id not in self._checklists:
+            self._checklists[checklist_id] = load_checklist(self.site, checklist_id)
+        return self._checklists[checklist_id]
