@@ -114,11 +114,12 @@ def sheets_run(
 def markdown_only_seconds(repeats: int = REPEATS) -> float:
     """A scripted run up to the Markdown documents, in a fresh process each time."""
     code = (
-        "import sys; from pathlib import Path; from kyphocheck.cli.app import _clock;"
+        "import sys; from pathlib import Path; from kyphocheck.cli.options import make_clock;"
         "from kyphocheck.site.folder import Site; from kyphocheck.intake.prepare import prepare;"
-        "from kyphocheck.assess import assess; from kyphocheck.record.build import build_record, seal_id;"
+        "from kyphocheck.assess import assess;"
+        "from kyphocheck.record.build import build_record, seal_id;"
         "from kyphocheck.record.documents import render_documents;"
-        "site=Site.open(None); clock=_clock('2026-12-01T07:45-06:00');"
+        "site=Site.open(None); clock=make_clock('2026-12-01T07:45-06:00');"
         f"p=prepare(site, Path({str(EXAMPLE)!r}), clock);"
         "a=assess(p.checklist, p.protocol, p.encounter, clock.now);"
         "r=seal_id(build_record(p.checklist, p.protocol, p.encounter, a, clock, 'x'));"

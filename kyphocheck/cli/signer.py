@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kyphocheck.cli.app import NowOption, PassphraseOption, _clock, reports_errors
+from kyphocheck.cli.options import NowOption, PassphraseOption, make_clock, reports_errors
 
 signer_app = typer.Typer(
     help="The signing identity: create, import or show it.",
@@ -44,7 +44,7 @@ def signer_init(
         save_identity,
     )
 
-    clock = _clock(now)
+    clock = make_clock(now)
     if import_file is not None:
         from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -83,4 +83,4 @@ def signer_show(now: NowOption = None) -> None:
     if not path.is_file():
         raise SignerError("no signing identity: run 'kyphocheck signer init'")
     certificate = x509.load_pem_x509_certificate(path.read_bytes())
-    print_identity(Identity(None, certificate), _clock(now).now)
+    print_identity(Identity(None, certificate), make_clock(now).now)

@@ -1,0 +1,153 @@
+"""What the commands share: options, the error handler, the clock, the site, workers, identity.
+
+Every command module imports from here and nothing imports a command module but `app`, so
+the command line has no import cycle.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from kyphocheck.record.workers import WorkerPool
+    from kyphocheck.signatures.identity import Identity
+    from kyphocheck.site.folder import Site
+    from kyphocheck.times import Clock
+
+EXIT_FINDINGS = 3
+state = {"debug": bool(os.environ.get("KYPHOCHECK_DEBUG"))}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn kyphocheck's errors into one line each on stderr and their exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kyphocheck.cli.console import err, error
+        from kyphocheck.errors import EXIT_INTERRUPTED, KyphocheckError
+
+        try:
+            return command(*args, **kwargs)
+        except KyphocheckError as exc:
+            if state["debug"]:
+                raise
+            for line in exc.lines():
+                if exc.exit_code == EXIT_INTERRUPTED:
+                    err().print(line, markup=False)
+                else:
+                    error(line)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            error("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+SiteOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--site",
+        envvar="KYPHOCHECK_SITE",
+        help="Site folder whose checklists/, templates/ and site.yaml override the defaults.",
+        file_okay=False,
+    ),
+]
+LargePrintOption = Annotated[
+    bool,
+    typer.Option(
+        "--large-print",
+        help="Print the take-home sheet in large type (16 pt), as patient.large_print: true does.",
+    ),
+]
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        envvar="KYPHOCHECK_NOW",
+        help="Use this clock (ISO 8601 with offset) for reproducible runs; the record says so.",
+    ),
+]
+
+
+def make_clock(now: str | None) -> Clock:
+    """The clock of a command: fixed by --now (or KYPHOCHECK_NOW), else the system's."""
+    from datetime import datetime
+
+    from kyphocheck.errors import UsageError
+    from kyphocheck.times import Clock, parse_now
+
+    if now is None:
+        return Clock(datetime.now().astimezone(), fixed=False)
+    try:
+        return Clock(parse_now(now), fixed=True)
+    except ValueError as exc:
+        raise UsageError(f"--now: {exc}") from None
+
+
+def open_site(site: Path | None) -> Site:
+    """The site folder of a command (--site, KYPHOCHECK_SITE), or the defaults."""
+    from kyphocheck.site.folder import Site
+
+    return Site.open(site)
+
+
+class FailOn(StrEnum):
+    """Severities that make `run` exit with code 3."""
+
+    stop = "stop"
+    notify = "notify"
+
+
+PassphraseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        help="Read the signing passphrase from this file (or set KYPHOCHECK_SIGNER_PASSPHRASE).",
+        dir_okay=False,
+    ),
+]
+FailOnOption = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on", help="Exit 3 when the record holds a finding of this severity or worse."
+    ),
+]
+
+
+class OutputFormat(StrEnum):
+    """Output formats of listing commands."""
+
+    text = "text"
+    json = "json"
+
+
+def pdf_workers() -> WorkerPool:
+    """The PDF workers of a command, forked first.
+
+    They load WeasyPrint while the command checks its input (and the nurse answers), and they
+    are forked before the signing key is loaded.
+    """
+    from kyphocheck.record.pdf import start_pdf_workers
+
+    return start_pdf_workers()
+
+
+def signing_identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) -> Identity | None:
+    """The signing identity, unlocked and checked against the real clock; None with --no-sign."""
+    if no_sign:
+        return None
+    from kyphocheck.signatures.identity import load_identity, read_passphrase
+
+    identity = load_identity(read_passphrase(passphrase_file))
+    identity.check_usable(clock.real_now())
+    return identity

@@ -1,0 +1,131 @@
+"""`kyphocheck verify` and `sheet`: checking records, and take-home sheets in bulk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kyphocheck.cli.options import (
+    LargePrintOption,
+    NowOption,
+    PassphraseOption,
+    SiteOption,
+    make_clock,
+    open_site,
+    reports_errors,
+    signing_identity,
+)
+
+
+@reports_errors
+def verify(
+    paths: Annotated[list[Path], typer.Argument(help="Record folders or single files.")],
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--trust", help="Trust this signer or CA certificate (PEM or DER).", dir_okay=False
+        ),
+    ] = None,
+    site: SiteOption = None,
+) -> None:
+    """Check a record: signatures, hashes, and that each PDF signature covers the whole file.
+
+    Signers are trusted from --trust, the site's trust anchors, and the local identity.
+    """
+    from kyphocheck.cli.output import print_verification
+    from kyphocheck.signatures.identity import certificate_path
+    from kyphocheck.signatures.verify import load_certificates, verify_paths
+
+    the_site = open_site(site)
+    anchors = list(trust or [])
+    if the_site.root is not None:
+        anchors += [the_site.root / anchor for anchor in the_site.config.trust_anchors]
+    if certificate_path().is_file():
+        anchors.append(certificate_path())
+    from kyphocheck.errors import InputError
+
+    try:
+        trusted = load_certificates(anchors)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--trust: cannot read a certificate ({exc})") from None
+    results = verify_paths(paths, trusted)
+    print_verification(results)
+    if not results or not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@reports_errors
+def sheet(
+    answers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--answers",
+            help="Answers files; after one --answers, more files may follow (a shell glob).",
+            dir_okay=False,
+        ),
+    ] = None,
+    more_answers: Annotated[
+        list[Path] | None, typer.Argument(hidden=True, dir_okay=False, show_default=False)
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the sheet folders (required).")
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Processes to lay out PDFs (default: cores)."),
+    ] = None,
+    large_print: LargePrintOption = False,
+    no_sign: Annotated[
+        bool, typer.Option("--no-sign", help="Write UNSIGNED draft sheets.")
+    ] = False,
+    passphrase_file: PassphraseOption = None,
+    site: SiteOption = None,
+    now: NowOption = None,
+) -> None:
+    """Make take-home sheets only, for many patients at once: Markdown and signed PDF each.
+
+    A bad answers file does not stop the others: it is listed at the end and the exit code is
+    1. Ctrl-C stops cleanly; the sheets already written are complete.
+    """
+    import time
+
+    from kyphocheck.cli.output import SheetTally, follow_sheets
+    from kyphocheck.errors import Interrupted, UsageError
+    from kyphocheck.record.pdf import start_pdf_workers
+    from kyphocheck.record.sheets import make_sheets
+    from kyphocheck.record.workers import default_processes
+
+    files = [*(answers or []), *(more_answers or [])]
+    if not files:
+        raise UsageError("give the answers files: kyphocheck sheet --answers FILE... --out DIR")
+    if out is None:
+        raise UsageError("give the folder for the sheets: --out DIR")
+    clock = make_clock(now)
+    the_site = open_site(site)
+    started = time.monotonic()
+    tally = SheetTally()
+    try:
+        with start_pdf_workers(jobs or default_processes()) as workers:
+            identity = signing_identity(no_sign, passphrase_file, clock)
+            results = make_sheets(the_site, files, out, clock, identity, workers, large_print)
+            follow_sheets(results, len(files), tally)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"Interrupted: {tally.written} sheet(s) written to {out}, each complete; "
+            f"{len(files) - tally.written - len(tally.failures)} not made"
+        ) from None
+    from kyphocheck.cli.console import error, warn
+
+    seconds = time.monotonic() - started
+    if no_sign:
+        warn("--no-sign: the sheets are UNSIGNED drafts")
+    typer.echo(
+        f"{tally.written} of {len(files)} sheets written to {out} in {seconds:.1f} s"
+        f" ({tally.written / max(seconds, 1e-6):.1f} per second)"
+    )
+    for failure in tally.failures:
+        error(str(failure.problem))
+    if tally.failures:
+        raise typer.Exit(1)

@@ -1,0 +1,164 @@
+"""`kyphocheck run`, `resume` and `drafts`: one patient's checklist, start to record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kyphocheck.cli.options import (
+    EXIT_FINDINGS,
+    FailOn,
+    FailOnOption,
+    LargePrintOption,
+    NowOption,
+    PassphraseOption,
+    SiteOption,
+    make_clock,
+    open_site,
+    pdf_workers,
+    reports_errors,
+    signing_identity,
+)
+
+if TYPE_CHECKING:
+    from kyphocheck.record.pipeline import RecordResult
+
+
+@reports_errors
+def run(
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="Answers file (YAML or JSON) to fill the checklist from."),
+    ] = None,
+    non_interactive: Annotated[
+        bool,
+        typer.Option("--non-interactive", help="Never prompt; fail on missing required answers."),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for record folders (default: site.yaml or ./records)."),
+    ] = None,
+    no_sign: Annotated[
+        bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
+    ] = False,
+    fail_on: FailOnOption = None,
+    checklist: Annotated[
+        str | None,
+        typer.Option("--checklist", help="Checklist to use (default: the answers file's, or ask)."),
+    ] = None,
+    passphrase_file: PassphraseOption = None,
+    large_print: LargePrintOption = False,
+    site: SiteOption = None,
+    now: NowOption = None,
+) -> None:
+    """Go through the checklist for one patient and write the record folder.
+
+    At a terminal it asks every question (only the missing or invalid ones with --answers);
+    with --non-interactive it never asks and fails on missing answers.
+    """
+    from kyphocheck.errors import UsageError
+
+    clock = make_clock(now)
+    the_site = open_site(site)
+    if non_interactive:
+        if answers is None:
+            raise UsageError("--non-interactive needs --answers FILE")
+        from kyphocheck.intake.prepare import prepare
+        from kyphocheck.record.pipeline import write_record
+
+        out_dir = out or Path(the_site.config.output_folder or "records")
+        with pdf_workers() as workers:
+            prepared = prepare(the_site, answers, clock)  # bad input is reported before signing
+            if large_print:
+                prepared = prepared.in_large_print()
+            identity = signing_identity(no_sign, passphrase_file, clock)
+            result = write_record(the_site, prepared, out_dir, clock, identity, workers)
+        _report(result, no_sign, fail_on)
+        return
+    from kyphocheck.cli.interactive import session as interactive
+    from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
+    from kyphocheck.interview.drafts import DraftStore
+
+    interactive.require_terminal()
+    with pdf_workers() as workers:
+        identity = signing_identity(no_sign, passphrase_file, clock)  # before the first question
+        options = interactive.Options(
+            the_site, clock, out, no_sign, identity, workers, large_print=large_print
+        )
+        prompter = QuestionaryPrompter()
+        result = interactive.start(options, prompter, answers, checklist, DraftStore())
+    _report(result, no_sign, fail_on)
+
+
+@reports_errors
+def resume(
+    draft: Annotated[
+        str | None, typer.Argument(help="Draft id (default: the latest; see kyphocheck drafts).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the record (default: as started).")
+    ] = None,
+    no_sign: Annotated[
+        bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
+    ] = False,
+    fail_on: FailOnOption = None,
+    passphrase_file: PassphraseOption = None,
+    site: SiteOption = None,
+    now: NowOption = None,
+) -> None:
+    """Continue an interrupted run exactly where it stopped."""
+    from kyphocheck.cli.interactive import session as interactive
+    from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
+    from kyphocheck.interview.drafts import DraftStore
+
+    interactive.require_terminal()
+    store = DraftStore()
+    saved = store.load(draft) if draft else store.latest()
+    the_site = open_site(site if site is not None else (Path(saved.site) if saved.site else None))
+    clock = make_clock(now)
+    unsigned = no_sign or saved.no_sign
+    with pdf_workers() as workers:
+        identity = signing_identity(unsigned, passphrase_file, clock)
+        options = interactive.Options(the_site, clock, out, unsigned, identity, workers)
+        result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
+    _report(result, options.no_sign, fail_on)
+
+
+@reports_errors
+def drafts(
+    discard: Annotated[
+        str | None, typer.Option("--discard", help="Remove the draft with this id.")
+    ] = None,
+) -> None:
+    """List interrupted runs that can be resumed, or remove one."""
+    from kyphocheck.cli.output import print_drafts
+    from kyphocheck.interview.drafts import DraftStore
+
+    store = DraftStore()
+    if discard is not None:
+        store.discard(discard)
+        typer.echo(f"Draft {discard} removed.")
+        return
+    print_drafts(store.all())
+
+
+def _report(result: RecordResult, no_sign: bool, fail_on: FailOn | None) -> None:
+    from kyphocheck.cli.console import warn
+    from kyphocheck.cli.output import print_run_result
+
+    for message in result.warnings:
+        warn(message)
+    if no_sign:
+        warn("--no-sign: the record is an UNSIGNED draft")
+    print_run_result(result)
+    if fail_on is not None and result_fails(result.record, fail_on.value):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def result_fails(record: dict[str, Any], fail_on: str) -> bool:
+    """Whether the record holds a finding at or above `fail_on` that is not overridden."""
+    levels = {"stop": {"stop"}, "notify": {"stop", "notify"}}[fail_on]
+    overridden = {o["finding"] for o in record["overrides"]}
+    return any(f["severity"] in levels and f["id"] not in overridden for f in record["findings"])
