@@ -5,7 +5,38 @@ Library code raises these; the CLI prints each as one line on stderr and exits w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, and where: file, line and field path, as values.
+
+    `str()` gives the one line a user reads (`answers.yaml:12: patient.dob: not a date`); code
+    reads the parts, never the text.
+    """
+
+    file: str = ""
+    line: int | None = None
+    field: str = ""
+    message: str = ""
+    # The field's path as keys and indexes (("answers", "inr")), for prompts that re-ask it.
+    loc: tuple[str | int, ...] = dataclasses.field(default=(), compare=False)
+
+    @property
+    def where(self) -> str:
+        """`file:line`, `file`, or nothing."""
+        return f"{self.file}:{self.line}" if self.file and self.line else self.file
+
+    @property
+    def what(self) -> str:
+        """The field and the message, without the file: what a prompt shows."""
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def __str__(self) -> str:
+        return ": ".join(part for part in (self.where, self.field, self.message) if part)
 
 
 class KyphocheckError(Exception):
@@ -28,16 +59,21 @@ class InputError(KyphocheckError):
     exit_code = 2
 
     def __init__(
-        self, problems: str | Iterable[str], fields: Iterable[tuple[str | int, ...]] = ()
+        self,
+        problems: str | Problem | Iterable[str | Problem],
+        more_fields: Iterable[tuple[str | int, ...]] = (),
     ) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        # The answers-file fields the problems are about, where known (the prompts re-ask them).
-        self.fields = list(fields)
-        super().__init__("; ".join(self.problems))
+        if isinstance(problems, str | Problem):
+            problems = [problems]
+        self.problems = [p if isinstance(p, Problem) else Problem(message=p) for p in problems]
+        # The answers-file fields the problems are about, where known (the prompts re-ask them):
+        # each problem's own, and those of a problem about many ("missing: a, b").
+        self.fields = [p.loc for p in self.problems if p.loc] + list(more_fields)
+        super().__init__("; ".join(self.lines()))
 
     def lines(self) -> list[str]:
         """One line for each problem found, so a user can fix them all at once."""
-        return self.problems
+        return [str(p) for p in self.problems]
 
 
 class UsageError(KyphocheckError):

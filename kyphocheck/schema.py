@@ -8,6 +8,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from kyphocheck.errors import Problem
 from kyphocheck.yamlio import format_loc, line_of
 
 
@@ -92,16 +93,13 @@ class Sourced(Strict):
     confirm: bool = False
 
 
-def validation_problems(exc: ValidationError, data: Any, display: str) -> list[str]:
-    """One "file:line: field: reason" line for each problem pydantic found in `data`."""
+def validation_problems(exc: ValidationError, data: Any, display: str) -> list[Problem]:
+    """One problem, with its file, line and field, for each problem pydantic found in `data`."""
     problems = []
     for error in exc.errors():
         loc = [p for p in error["loc"] if isinstance(p, str | int)]
-        line = line_of(data, loc)
-        where = f"{display}:{line}" if line else display
-        field = format_loc(loc)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown field"
-        problems.append(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+        problems.append(Problem(display, line_of(data, loc), format_loc(loc), message, tuple(loc)))
     return problems

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -79,11 +79,11 @@ def load_data_file(path: Path, display: str | None = None) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{name}: file not found") from None
+        raise InputError(Problem(name, message="file not found")) from None
     except UnicodeDecodeError:
-        raise InputError(f"{name}: not UTF-8 text") from None
+        raise InputError(Problem(name, message="not UTF-8 text")) from None
     except OSError as exc:
-        raise InputError(f"{name}: cannot be read ({exc.strerror})") from None
+        raise InputError(Problem(name, message=f"cannot be read ({exc.strerror})")) from None
     return parse_data_text(text, name, as_json=path.suffix.lower() == ".json")
 
 
@@ -93,15 +93,18 @@ def parse_data_text(text: str, name: str, *, as_json: bool = False) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{name}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+            raise InputError(
+                Problem(name, exc.lineno, message=f"invalid JSON: {exc.msg}")
+            ) from None
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{name}{line}: invalid YAML: {exc.problem or exc.context}") from None
+        line = mark.line + 1 if mark is not None else None
+        reason = f"invalid YAML: {exc.problem or exc.context}"
+        raise InputError(Problem(name, line, message=reason)) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{name}: invalid YAML: {exc}") from None
+        raise InputError(Problem(name, message=f"invalid YAML: {exc}")) from None
 
 
 def line_of(data: Any, loc: Sequence[str | int]) -> int | None:

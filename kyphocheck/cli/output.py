@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from kyphocheck.signatures.verify import Check
     from kyphocheck.site.checklist import Checklist
     from kyphocheck.site.folder import DataFile
-    from kyphocheck.sitecheck.checks import CheckReport
+    from kyphocheck.sitecheck.report import CheckReport
 
 SEVERITY_STYLE = {"stop": "bold red", "notify": "bold yellow", "info": "cyan"}
 
@@ -184,7 +184,7 @@ def _check_rows(report: CheckReport) -> list[tuple[str, str, str, str]]:
     unconfirmed: dict[str, list[str]] = {}
     for p in sorted(report.problems, key=lambda p: p.level != "error"):
         if p.check == "protocol" and p.level == "warning":
-            unconfirmed.setdefault(p.file, []).append(f"{p.message.split(':')[0]} ({p.line})")
+            unconfirmed.setdefault(p.file, []).append(f"{p.subject} ({p.line})")
             continue
         rows.append((p.where, p.level, p.check, p.message))
     for file, names in unconfirmed.items():

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import ExpressionError, suggest
 from kyphocheck.intake.context import expression_context
 from kyphocheck.intake.encounter import Encounter, Override, Patient, Procedure
@@ -102,7 +102,9 @@ def read_answers_file(path: Path) -> tuple[AnswersFile, Any]:
     display = str(path)
     data = load_data_file(path, display)
     if not isinstance(data, dict):
-        raise InputError(f"{display}: an answers file must be a mapping (checklist, patient, ...)")
+        raise InputError(
+            Problem(display, message="an answers file must be a mapping (checklist, patient, ...)")
+        )
     try:
         return AnswersFile.model_validate(data), data
     except ValidationError as exc:
@@ -153,7 +155,7 @@ def build_encounter(
         problems.add(["patient", "dob"], str(exc))
     # The answers' conditions depend on the header (age, sex, start): check them only on a
     # valid header, so one wrong date of birth does not echo as other problems.
-    if problems.lines or scheduled is None or dob is None:
+    if problems.found or scheduled is None or dob is None:
         raise problems.error()
 
     patient = Patient(**patient_fields.model_dump(exclude={"dob"}), dob=dob)
@@ -168,7 +170,7 @@ def build_encounter(
     answers, notes, not_applicable = _check_answers(
         parsed.answers, checklist, protocol, encounter, now, problems, partial=partial
     )
-    if problems.lines:
+    if problems.found:
         raise problems.error()
     return Encounter(
         checklist=checklist.id,
@@ -253,8 +255,8 @@ def _check_answers(
         else:
             answers[item.id] = typed
     if missing and not partial:
-        problems.lines.append(
-            f"{problems.display}: answers: missing required answers: {', '.join(missing)}"
-        )
-        problems.fields.extend(("answers", item_id) for item_id in missing)
+        message = f"missing required answers: {', '.join(missing)}"
+        problems.found.append(Problem(problems.display, None, "answers", message))
+        # One line for all, but each missing item is a field the prompts re-ask.
+        problems.more_fields.extend(("answers", item_id) for item_id in missing)
     return answers, notes, not_applicable

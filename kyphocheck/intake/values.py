@@ -10,13 +10,13 @@ import re
 from datetime import datetime
 from typing import Any
 
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import suggest
 from kyphocheck.intake.encounter import Allergy, Encounter, Medication
 from kyphocheck.site.checklist import CompiledItem
 from kyphocheck.site.protocol import Protocol
 from kyphocheck.times import format_local, parse_date, parse_datetime
-from kyphocheck.yamlio import line_of
+from kyphocheck.yamlio import format_loc, line_of
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -30,24 +30,21 @@ def plain_text(value: str) -> str:
 
 
 class Problems:
-    """Collects "file:line: field: reason" lines."""
+    """Collects the problems of one answers document, each with its line and field."""
 
     def __init__(self, display: str, data: Any) -> None:
         self.display, self.data = display, data
-        self.lines: list[str] = []
-        self.fields: list[tuple[str | int, ...]] = []
+        self.found: list[Problem] = []
+        self.more_fields: list[tuple[str | int, ...]] = []  # fields of a problem about many
 
     def add(self, loc: list[str | int], message: str) -> None:
         """Add a problem at the field `loc`, with the line it was written on."""
-        self.fields.append(tuple(loc))
         line = line_of(self.data, loc)
-        where = f"{self.display}:{line}" if line else self.display
-        field = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc)
-        self.lines.append(f"{where}: {field.replace('.[', '[')}: {message}")
+        self.found.append(Problem(self.display, line, format_loc(loc), message, tuple(loc)))
 
     def error(self) -> InputError:
         """The problems as one error, which remembers the field of each."""
-        return InputError(self.lines, fields=self.fields)
+        return InputError(self.found, more_fields=self.more_fields)
 
 
 def past_event(moment: datetime, encounter: Encounter, now: datetime, what: str = "") -> None:
@@ -181,7 +178,7 @@ def _medications(
     if entries is None:
         return None
     result = []
-    before = len(problems.lines)
+    before = len(problems.found)
     for index, entry in entries:
         here = [*loc, index]
         try:
@@ -215,7 +212,7 @@ def _medications(
                     [*here, "regimen"], f"'{regimen}' is not a regimen of {name} ({allowed}){hint}"
                 )
         result.append(Medication(name, last_dose, dose, approved, regimen))
-    return result if len(problems.lines) == before else None
+    return result if len(problems.found) == before else None
 
 
 def _allergies(
@@ -226,7 +223,7 @@ def _allergies(
         return None
     categories = [c.id for c in protocol.allergies.categories]
     result = []
-    before = len(problems.lines)
+    before = len(problems.found)
     for index, entry in entries:
         here = [*loc, index]
         fields = {}
@@ -243,4 +240,4 @@ def _allergies(
             )
         if len(fields) == 2:
             result.append(Allergy(fields["substance"], fields["reaction"], category))
-    return result if len(problems.lines) == before else None
+    return result if len(problems.found) == before else None

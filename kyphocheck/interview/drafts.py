@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kyphocheck.errors import InputError, UsageError
+from kyphocheck.errors import InputError, Problem, UsageError
 from kyphocheck.expressions import suggest
 
 SCHEMA = "kyphocheck.draft/1"
@@ -136,7 +136,7 @@ class DraftStore:
                 pending=data.get("pending"),
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}: damaged draft ({exc})") from None
+            raise InputError(Problem(str(path), message=f"damaged draft ({exc})")) from None
 
     def all(self) -> list[Draft]:
         """Every readable draft, the most recently updated first."""

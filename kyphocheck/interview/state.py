@@ -153,8 +153,8 @@ class Interview:
         typed = convert(
             compiled, raw, encounter, self.protocol, self.clock.now, ["answers", item_id], problems
         )
-        if problems.lines:
-            raise ValueError("; ".join(line.split(": ", 2)[-1] for line in problems.lines))
+        if problems.found:
+            raise ValueError("; ".join(p.message for p in problems.found))
         context = self._context(encounter)
         for expression, message in compiled.validators:
             try:
@@ -274,7 +274,7 @@ class Interview:
                 bad = {str(f[1]) for f in exc.fields if len(f) > 1 and f[0] == "answers"}
                 if not bad:
                     raise
-                lines.extend(problem.split(": ", 1)[-1] for problem in exc.problems)
+                lines.extend(p.what for p in exc.problems if p.message)
                 for item_id in bad:
                     self.answers.pop(item_id, None)
                     if item_id in self.draft.visited:

@@ -26,7 +26,7 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
 # Only what would start a block at the beginning of a line: "1. ", "- ", "+ ", "=".
@@ -172,16 +172,20 @@ def render(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any
     try:
         return env.get_template(name).render(context)
     except TemplateNotFound as exc:
-        raise InputError(f"templates/{name}: template not found ({exc.name})") from None
+        raise InputError(
+            Problem(f"templates/{name}", message=f"template not found ({exc.name})")
+        ) from None
     except TemplateError as exc:
         line = getattr(exc, "lineno", None) or _template_line(exc)
-        where = f"templates/{name}" + (f":{line}" if line else "")
-        raise InputError(f"{where}: {exc.message or exc}") from None
+        raise InputError(
+            Problem(f"templates/{name}", line, message=str(exc.message or exc))
+        ) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
         # A template that does something impossible with the data is a broken template.
-        line = _template_line(exc)
-        where = f"templates/{name}" + (f":{line}" if line else "")
-        raise InputError(f"{where}: {type(exc).__name__}: {exc}") from None
+        reason = f"{type(exc).__name__}: {exc}"
+        raise InputError(
+            Problem(f"templates/{name}", _template_line(exc), message=reason)
+        ) from None
 
 
 def _template_line(exc: BaseException) -> int | None:

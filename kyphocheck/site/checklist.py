@@ -15,7 +15,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, model_validator
 
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import (
     Expression,
     ExpressionError,
@@ -152,12 +152,10 @@ class Origin:
     data: Any = field(repr=False)
     loc: tuple[str | int, ...]
 
-    def at(self, *fields: str | int) -> str:
-        """The "file:line: path" of a field of this object, on the field's own line."""
+    def problem(self, message: str, *fields: str | int) -> Problem:
+        """A problem with a field of this object, on the field's own line."""
         loc = [*self.loc, *fields]
-        line = line_of(self.data, loc)
-        where = f"{self.file}:{line}" if line else self.file
-        return f"{where}: {format_loc(loc)}"
+        return Problem(self.file, line_of(self.data, loc), format_loc(loc), message)
 
 
 @dataclass(frozen=True)
@@ -179,7 +177,8 @@ class CompiledRule:
     when: Expression
     message: Any  # a jinja2 Template
     names: frozenset[str]
-    origin: str = ""  # "file:line: rules[i].id", for messages about the rule itself
+    # Where the rule is written (file, line, `rules[i].id`; no message), for messages about it.
+    origin: Problem = Problem()
 
 
 @dataclass(frozen=True)
@@ -226,8 +225,12 @@ def load_checklist(site: Site, checklist_id: str) -> Checklist:
     assert isinstance(checklist, ChecklistFile)
     if checklist.id != checklist_id:
         raise InputError(
-            f"{data_file.display}:{_line(data, 'id')}: id: '{checklist.id}' must match "
-            f"the file name '{checklist_id}'"
+            Problem(
+                data_file.display,
+                _line(data, "id"),
+                "id",
+                f"'{checklist.id}' must match the file name '{checklist_id}'",
+            )
         )
 
     # Merge the part's sections and rules with the checklist's, remembering origins.
@@ -244,7 +247,7 @@ def load_checklist(site: Site, checklist_id: str) -> Checklist:
         files.append(part_file.display)
     layers.append((data_file, data, checklist.sections, checklist.rules))
 
-    problems: list[str] = []
+    problems: list[Problem] = []
     for layer_file, layer_data, layer_sections, layer_rules in layers:
         for s_index, section in enumerate(layer_sections):
             existing = next((s for s in sections if s["id"] == section.id), None)
@@ -252,8 +255,12 @@ def load_checklist(site: Site, checklist_id: str) -> Checklist:
                 if section.title is None:
                     line = _line(layer_data, "sections", s_index)
                     problems.append(
-                        f"{layer_file.display}:{line}: sections[{s_index}].title: a new section "
-                        "needs a title"
+                        Problem(
+                            layer_file.display,
+                            line,
+                            f"sections[{s_index}].title",
+                            "a new section needs a title",
+                        )
                     )
                 existing = {"id": section.id, "title": section.title, "items": []}
                 sections.append(existing)
@@ -305,15 +312,15 @@ def _compile(source: str, known: list[str] | frozenset[str], what: str) -> Expre
 
 def _compile_items(
     sections: list[dict[str, Any]], origins: dict[tuple[str, str], Origin]
-) -> tuple[list[CompiledItem], list[str]]:
+) -> tuple[list[CompiledItem], list[Problem]]:
     compiled: list[CompiledItem] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     earlier: list[str] = []
     for section in sections:
         for item in section["items"]:
             origin = origins[("item", item.id)]
             if item.id in earlier:
-                problems.append(f"{origin.at('id')}: duplicate item id '{item.id}'")
+                problems.append(origin.problem(f"duplicate item id '{item.id}'", "id"))
                 continue
             when = required = None
             validators = []
@@ -321,18 +328,18 @@ def _compile_items(
                 if item.when:
                     when = _compile(item.when, earlier, "item")
             except ExpressionError as exc:
-                problems.append(f"{origin.at('when')}: {exc}")
+                problems.append(origin.problem(str(exc), "when"))
             try:
                 if isinstance(item.required, str):
                     required = _compile(item.required, earlier, "item")
             except ExpressionError as exc:
-                problems.append(f"{origin.at('required')}: {exc}")
+                problems.append(origin.problem(str(exc), "required"))
             for v_index, validator in enumerate(item.validate_):
                 try:
                     expression = _compile(validator.expr, [*earlier, "value"], "item")
                     validators.append((expression, validator.message))
                 except ExpressionError as exc:
-                    problems.append(f"{origin.at('validate', v_index, 'expr')}: {exc}")
+                    problems.append(origin.problem(str(exc), "validate", v_index, "expr"))
             compiled.append(
                 CompiledItem(
                     item=item,
@@ -348,29 +355,28 @@ def _compile_items(
 
 def _compile_rules(
     rules: list[tuple[Rule, Origin]], item_ids: list[str]
-) -> tuple[list[CompiledRule], list[str]]:
+) -> tuple[list[CompiledRule], list[Problem]]:
     compiled: list[CompiledRule] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     seen: set[str] = set()
     for rule, origin in rules:
         if rule.id in seen:
-            problems.append(f"{origin.at('id')}: duplicate rule id '{rule.id}'")
+            problems.append(origin.problem(f"duplicate rule id '{rule.id}'", "id"))
             continue
         seen.add(rule.id)
         if rule.item not in item_ids:
-            problems.append(
-                f"{origin.at('item')}: unknown item '{rule.item}'{suggest(rule.item, item_ids)}"
-            )
+            unknown = f"unknown item '{rule.item}'{suggest(rule.item, item_ids)}"
+            problems.append(origin.problem(unknown, "item"))
             continue
         try:
             when = _compile(rule.when, item_ids, "item")
         except ExpressionError as exc:
-            problems.append(f"{origin.at('when')}: {exc}")
+            problems.append(origin.problem(str(exc), "when"))
             continue
         try:
             message = sandbox().from_string(rule.message)
         except Exception as exc:  # noqa: BLE001 - any template error is a problem in the file
-            problems.append(f"{origin.at('message')}: not a valid template: {exc}")
+            problems.append(origin.problem(f"not a valid template: {exc}", "message"))
             continue
         compiled.append(
             CompiledRule(
@@ -378,7 +384,7 @@ def _compile_rules(
                 when=when,
                 message=message,
                 names=when.names & set(item_ids),
-                origin=origin.at("id"),
+                origin=origin.problem("", "id"),
             )
         )
     return compiled, problems

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 
-from kyphocheck.errors import InputError, UsageError
+from kyphocheck.errors import InputError, Problem, UsageError
 from kyphocheck.schema import Strict, validation_problems
 from kyphocheck.yamlio import load_data_file
 
@@ -101,7 +101,9 @@ class Site:
             if candidate.is_file():
                 shown = relative if base == self.defaults else str(candidate)
                 return DataFile(candidate, shown)
-        raise InputError(f"{relative}: file not found in the site folder or the defaults")
+        raise InputError(
+            Problem(relative, message="file not found in the site folder or the defaults")
+        )
 
     def files_in(self, folder: str, pattern: str = "*.yaml") -> dict[str, DataFile]:
         """Files directly in `folder`, by name, the site's replacing the defaults'."""

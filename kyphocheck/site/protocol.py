@@ -15,7 +15,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, model_validator
 
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem
 from kyphocheck.schema import Severity, Sourced, Strict, validation_problems
 from kyphocheck.site.drugs import DrugTable, normalise_name
 from kyphocheck.site.folder import DataFile
@@ -265,7 +265,7 @@ _PARTS: dict[str, tuple[str, Callable[..., Strict]]] = {
 def load_protocol(files: dict[str, DataFile]) -> Protocol:
     """Build the protocol from its data files (already resolved against the site folder)."""
     parts: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     digest = hashlib.sha256()
     for name in PROTOCOL_FILES:
         data_file = files[name]

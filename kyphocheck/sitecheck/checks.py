@@ -13,16 +13,16 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateSyntaxError
 
 from kyphocheck.assess import assess
-from kyphocheck.errors import InputError, KyphocheckError
+from kyphocheck.errors import InputError, KyphocheckError, Problem
 from kyphocheck.intake.answers_file import build_encounter, read_answers_file
 from kyphocheck.record.build import build_record, canonical_json, seal_id
 from kyphocheck.record.documents import SUMMARY_TEMPLATE, document_context
@@ -32,75 +32,13 @@ from kyphocheck.site.checklist import Checklist, CompiledRule, load_checklist
 from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
-from kyphocheck.sitecheck.readability import ReadingGrade, reading_grade
+from kyphocheck.sitecheck.fixtures import Fixture, find_fixtures, fixture_zone, morning_of
+from kyphocheck.sitecheck.readability import reading_grade
+from kyphocheck.sitecheck.report import CheckReport, Level, SiteProblem
 from kyphocheck.times import Clock
 from kyphocheck.yamlio import LineDict, LineList
 
-Level = Literal["error", "warning"]
-# "file:line: message" or "file: message", as every loader writes its problems.
-_LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*?)(?::(?P<line>\d+))?: (?P<message>.+)$", re.S)
-# Fixtures are checked as on the morning of their procedure, unless --now says otherwise.
-FIXTURE_CLOCK_BEFORE_START = timedelta(hours=1)
 _TAKE_HOME = re.compile(r"^take-home(?:\.(?P<language>[a-z]{2,3}))?\.md\.j2$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix, where it is, and how serious it is."""
-
-    check: str  # schema, protocol, template, fixture, reading, coverage, pdf
-    file: str
-    line: int | None
-    message: str
-    level: Level = "error"
-
-    @classmethod
-    def parse(cls, text: str, check: str, level: Level = "error") -> Problem:
-        """A problem from a loader's "file:line: message" line."""
-        match = _LOCATED.match(text)
-        if match is None:
-            return cls(check, "", None, text, level)
-        line = match.group("line")
-        return cls(check, match.group("file"), int(line) if line else None, match["message"], level)
-
-    @property
-    def where(self) -> str:
-        """file:line, file, or nothing."""
-        if self.file and self.line:
-            return f"{self.file}:{self.line}"
-        return self.file
-
-
-@dataclass(frozen=True)
-class Fixture:
-    """An answers file templates are rendered against."""
-
-    path: Path
-    display: str
-    built_in: bool
-
-
-@dataclass
-class CheckReport:
-    """What `check` found."""
-
-    site: str
-    problems: list[Problem] = field(default_factory=list)
-    fixtures: list[str] = field(default_factory=list)
-    # "file: rule id" (a rule as written, once even when checklists share it) -> the fixtures
-    # that made it fire; empty when none did.
-    coverage: dict[str, list[str]] = field(default_factory=dict)
-    reading: list[ReadingGrade] = field(default_factory=list)
-    documents_rendered: int = 0
-
-    def failed(self, strict: bool) -> bool:
-        """Whether CI should fail: any error, or with `strict` any warning."""
-        return any(p.level == "error" or strict for p in self.problems)
-
-    def add(self, problem: Problem) -> None:
-        """Add a problem once (a shared part's problem shows up for each checklist)."""
-        if problem not in self.problems:
-            self.problems.append(problem)
 
 
 def check_site(site: Site, now: datetime | None = None, pdf: bool = False) -> CheckReport:
@@ -150,7 +88,7 @@ def _show_relative_to(root: Path, report: CheckReport) -> None:
         return text.replace(prefix, "", 1) if text.startswith(prefix) else text
 
     report.problems = [
-        Problem(p.check, shown(p.file), p.line, p.message.replace(prefix, ""), p.level)
+        replace(p, file=shown(p.file), message=p.message.replace(prefix, ""))
         for p in report.problems
     ]
     report.fixtures = [shown(f) for f in report.fixtures]
@@ -162,30 +100,12 @@ def _show_relative_to(root: Path, report: CheckReport) -> None:
     ]
 
 
-def find_fixtures(site: Site) -> list[Fixture]:
-    """The site's fixtures/*.yaml, then the built-in ones (examples/ of the defaults).
-
-    A built-in fixture the site keeps an identical copy of (init-site copies them) is
-    checked once, as the site's.
-    """
-    found: list[Fixture] = []
-    if site.root is not None:
-        for path in sorted((site.root / "fixtures").glob("*.y*ml")):
-            found.append(Fixture(path, str(path), built_in=False))
-    copies = {f.path.read_bytes() for f in found}
-    examples = site.defaults / "examples"
-    for path in sorted([*examples.glob("*.yaml"), *examples.glob("fixtures/*.yaml")]):
-        if path.read_bytes() not in copies:
-            shown = f"(built-in) {path.relative_to(site.defaults)}"
-            found.append(Fixture(path, shown, built_in=True))
-    return found
-
-
 def _add_lines(
     report: CheckReport, error: KyphocheckError, check: str, level: Level = "error"
 ) -> None:
-    for line in error.lines():
-        report.add(Problem.parse(line, check, level))
+    problems = error.problems if isinstance(error, InputError) else [Problem(message=error.message)]
+    for problem in problems:
+        report.add(SiteProblem.of(problem, check, level))
 
 
 def _check_protocol(site: Site, report: CheckReport) -> Protocol | None:
@@ -198,13 +118,14 @@ def _check_protocol(site: Site, report: CheckReport) -> Protocol | None:
         data_file = site.find(f"checklists/protocol/{name}")
         for line, what in unconfirmed_rows(data_file.load()):
             report.add(
-                Problem(
+                SiteProblem(
                     "protocol",
                     data_file.display,
                     line,
                     f"{what}: marked confirm: true; the site's pharmacist must check this row "
                     "against its source",
                     "warning",
+                    subject=what,
                 )
             )
     return protocol
@@ -257,7 +178,7 @@ def _check_template_syntax(site: Site, report: CheckReport) -> list[_Template]:
         try:
             env.get_template(name)
         except TemplateSyntaxError as exc:
-            report.add(Problem("template", display, exc.lineno, exc.message or str(exc)))
+            report.add(SiteProblem("template", display, exc.lineno, exc.message or str(exc)))
             continue
         language = (take_home.group("language") or "en") if take_home else None
         usable.append(_Template(name, display, language))
@@ -281,7 +202,7 @@ def _check_fixture(
         checklist = checklists.get(parsed.checklist)
         if checklist is None:
             report.add(
-                Problem(
+                SiteProblem(
                     "fixture",
                     fixture.display,
                     None,
@@ -290,16 +211,15 @@ def _check_fixture(
                 )
             )
             return
-        zone = _zone(parsed.procedure.timezone or site.config.timezone)
-        clock = Clock(now or _morning_of(parsed.procedure.scheduled, zone), fixed=True)
+        zone = fixture_zone(parsed.procedure.timezone or site.config.timezone)
+        clock = Clock(now or morning_of(parsed.procedure.scheduled, zone), fixed=True)
         encounter = build_encounter(
             parsed, data, str(fixture.path), checklist, protocol, clock.now, site.config.timezone
         )
         assessment = assess(checklist, protocol, encounter, clock.now)
     except InputError as exc:
-        for line in exc.lines():
-            problem = Problem.parse(line, "fixture", level)
-            report.add(Problem("fixture", fixture.display, problem.line, problem.message, level))
+        for problem in exc.problems:
+            report.add(SiteProblem("fixture", fixture.display, problem.line, problem.what, level))
         return
     record = seal_id(
         build_record(checklist, protocol, encounter, assessment, clock, site.config.name)
@@ -316,14 +236,13 @@ def _check_fixture(
         try:
             text = render(env, template.name, context)
         except InputError as exc:
-            for line in exc.lines():
-                problem = Problem.parse(line, "template")
+            for problem in exc.problems:
                 report.add(
-                    Problem(
+                    SiteProblem(
                         "template",
                         template.display,
                         problem.line,
-                        f"{problem.message} (rendering {fixture.display})",
+                        f"{problem.what} (rendering {fixture.display})",
                     )
                 )
             continue
@@ -332,7 +251,7 @@ def _check_fixture(
         for number, line in enumerate(text.splitlines(), start=1):
             if "{{" in line or "{%" in line:
                 report.add(
-                    Problem(
+                    SiteProblem(
                         "template",
                         template.display,
                         None,
@@ -348,7 +267,7 @@ def _check_fixture(
             if grade.grade > limit:
                 worst = "; ".join(f"{g:.1f}: {s!r}" for g, s in grade.worst)
                 report.add(
-                    Problem(
+                    SiteProblem(
                         "reading",
                         template.display,
                         None,
@@ -364,24 +283,6 @@ def _check_fixture(
             kind = "summary" if name == SUMMARY_TEMPLATE else "take-home"
             args = (text, record, record_json, kind, checklist.title, checklist.procedure_name)
             printing.append(_Printing(name, fixture.display, args, languages[name]))
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")  # the fixture's own check reports the bad zone
-
-
-def _morning_of(scheduled: str, zone: ZoneInfo) -> datetime:
-    """An hour before the scheduled start; for a start that does not parse, now."""
-    try:
-        start = datetime.fromisoformat(scheduled)
-    except ValueError:
-        return datetime.now(zone)  # the fixture's own check reports the bad time
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=zone)
-    return start - FIXTURE_CLOCK_BEFORE_START
 
 
 @dataclass(frozen=True)
@@ -407,7 +308,7 @@ def _print_all(
             what = printing[index]
             line = getattr(result, "lineno", None)
             report.add(
-                Problem(
+                SiteProblem(
                     "pdf",
                     layout,
                     line if isinstance(line, int) else None,
@@ -418,7 +319,7 @@ def _print_all(
 
 
 def _rule_key(compiled: CompiledRule) -> str:
-    return f"{Problem.parse(compiled.origin, 'coverage').file}: {compiled.rule.id}"
+    return f"{compiled.origin.file}: {compiled.rule.id}"
 
 
 def _report_coverage(checklists: dict[str, Checklist], report: CheckReport) -> None:
@@ -429,12 +330,11 @@ def _report_coverage(checklists: dict[str, Checklist], report: CheckReport) -> N
             if report.coverage.get(key) or key in reported:
                 continue
             reported.add(key)
-            where = Problem.parse(compiled.origin, "coverage")
             report.add(
-                Problem(
+                SiteProblem(
                     "coverage",
-                    where.file,
-                    where.line,
+                    compiled.origin.file,
+                    compiled.origin.line,
                     f"rule '{compiled.rule.id}' fires for no fixture: add a fixture that makes "
                     "it fire",
                     "warning",

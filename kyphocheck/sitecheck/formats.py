@@ -10,7 +10,7 @@ import json
 from xml.etree import ElementTree
 
 from kyphocheck import __version__
-from kyphocheck.sitecheck.checks import CheckReport, Problem
+from kyphocheck.sitecheck.report import CheckReport, SiteProblem
 
 CHECKS = {
     "schema": "checklist, protocol and site.yaml files load",
@@ -23,7 +23,7 @@ CHECKS = {
 }
 
 
-def _fails(problem: Problem, strict: bool) -> bool:
+def _fails(problem: SiteProblem, strict: bool) -> bool:
     return problem.level == "error" or strict
 
 

@@ -60,7 +60,7 @@ def validator(check: Callable[[str], Any]) -> Callable[[str], str | None]:
         except ValueError as exc:
             return str(exc)
         except InputError as exc:
-            return exc.problems[0].split(": ", 1)[-1]
+            return exc.problems[0].what
         return None
 
     return validate

@@ -17,7 +17,7 @@ from typing import Any
 
 from kyphocheck.cli.console import err, warn
 from kyphocheck.cli.interactive.prompts import EndOfInput, Prompter
-from kyphocheck.errors import InputError, Interrupted, KyphocheckError, UsageError
+from kyphocheck.errors import InputError, Interrupted, KyphocheckError, Problem, UsageError
 from kyphocheck.intake.prepare import prepare_document
 from kyphocheck.interview.drafts import Draft, DraftStore
 from kyphocheck.interview.state import Interview
@@ -81,7 +81,7 @@ def start(
     if answers is not None:
         data = load_data_file(answers)
         if not isinstance(data, dict):
-            raise InputError(f"{answers}: an answers file must be a mapping")
+            raise InputError(Problem(str(answers), message="an answers file must be a mapping"))
         for key in ("checklist", "patient", "procedure", "answers", "overrides"):
             if key in data:
                 document[key] = _plain(data[key])
