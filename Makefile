@@ -37,11 +37,12 @@ demo: system-deps $(VENV)/.installed-demo
 test: system-deps $(VENV)/.installed-dev
 	$(BIN)/pytest
 
-## lint: ruff and mypy (strict)
+## lint: ruff, mypy (strict) and the import-linter contracts (stages import downwards only)
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check kyphocheck tests benchmarks
 	$(BIN)/ruff format --check kyphocheck tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## bench: startup and scripted-run timings (medians of whole-process runs)
 bench: system-deps $(VENV)/.installed-dev
