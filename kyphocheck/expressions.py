@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -38,9 +38,14 @@ class Expression:
     def evaluate(self, context: Mapping[str, Any]) -> Any:
         """Run the expression; any failure becomes an ExpressionError naming the expression."""
         try:
-            return self._compiled(**context)
+            result = self._compiled(**context)
         except (UndefinedError, SecurityError, TypeError, ValueError, ArithmeticError) as exc:
             raise ExpressionError(f"'{self.source}' failed: {exc}") from None
+        if isinstance(result, Undefined):
+            # An unsafe attribute (`patient.__class__`) comes back as an undefined value that
+            # fails only when used, deep in the caller: fail here, naming the expression.
+            raise ExpressionError(f"'{self.source}' failed: {result._undefined_message}")
+        return result
 
 
 def compile_expression(source: str) -> Expression:

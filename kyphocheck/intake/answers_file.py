@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import ExpressionError, suggest
-from kyphocheck.intake.context import expression_context
+from kyphocheck.intake.context import encounter_context
 from kyphocheck.intake.encounter import Encounter, Override, Patient, Procedure
 from kyphocheck.intake.values import Problems, convert, plain_text
 from kyphocheck.schema import Strict, validation_problems
@@ -205,22 +205,10 @@ def _check_answers(
     missing: list[str] = []
     for compiled in checklist.items:
         item = compiled.item
-        context = expression_context(
-            protocol,
-            encounter.patient,
-            encounter.procedure,
-            encounter.age_years,
-            answers,
-            now,
-            item_ids,
-        )
+        context = encounter_context(protocol, encounter, answers, now, item_ids)
         try:
-            applies = compiled.when is None or bool(compiled.when.evaluate(context))
-            required = (
-                compiled.required
-                if isinstance(compiled.required, bool)
-                else bool(compiled.required.evaluate(context))
-            )
+            applies = compiled.applies(context)
+            required = compiled.required_in(context)
         except ExpressionError as exc:
             problems.add(["answers", item.id], f"the checklist's condition failed: {exc}")
             continue
@@ -243,17 +231,14 @@ def _check_answers(
             continue
         if typed is None:
             continue
-        for expression, message in compiled.validators:
-            try:
-                ok = expression.evaluate({**context, "value": typed})
-            except ExpressionError as exc:
-                problems.add(["answers", item.id], f"the checklist's check failed: {exc}")
-                break
-            if not ok:
-                problems.add(["answers", item.id], message)
-                break
-        else:
+        try:
+            refused = compiled.check(typed, context)
+        except ExpressionError as exc:
+            refused = f"the checklist's check failed: {exc}"
+        if refused is None:
             answers[item.id] = typed
+        else:
+            problems.add(["answers", item.id], refused)
     if missing and not partial:
         message = f"missing required answers: {', '.join(missing)}"
         problems.found.append(Problem(problems.display, None, "answers", message))

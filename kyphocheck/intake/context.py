@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kyphocheck.intake.encounter import Allergy, Medication, Patient, Procedure
+from kyphocheck.intake.encounter import Allergy, Encounter, Medication, Patient, Procedure
 from kyphocheck.site.protocol import Protocol
 
 
@@ -49,6 +49,25 @@ def derive(
         "drug_classes": classes,
         "allergy_categories": categories,
     }
+
+
+def encounter_context(
+    protocol: Protocol,
+    encounter: Encounter,
+    answers: dict[str, Any],
+    now: datetime,
+    item_ids: list[str],
+) -> dict[str, Any]:
+    """The expression context of an encounter, with `answers` (those given so far)."""
+    return expression_context(
+        protocol,
+        encounter.patient,
+        encounter.procedure,
+        encounter.age_years,
+        answers,
+        now,
+        item_ids,
+    )
 
 
 def expression_context(

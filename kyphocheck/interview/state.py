@@ -9,6 +9,7 @@ make it: interrupted, resumed and uninterrupted runs cannot differ.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,7 @@ from kyphocheck.intake.answers_file import (
     ProcedureFields,
     build_encounter,
 )
-from kyphocheck.intake.context import expression_context
+from kyphocheck.intake.context import encounter_context
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.intake.values import Problems, convert
 from kyphocheck.interview.drafts import Draft, DraftStore
@@ -69,6 +70,8 @@ class Interview:
     draft: Draft
     store: DraftStore | None = None
     _findings: tuple[Finding, ...] = field(default=(), init=False)
+    # (revision of the document, the encounter or the error it gave): see encounter()
+    _built: tuple[str, Encounter | InputError] | None = field(default=None, init=False)
 
     # -- the document -------------------------------------------------------------------------
 
@@ -128,18 +131,31 @@ class Interview:
             raise InputError(f"header: {exc.errors()[0]['msg']}") from None
 
     def encounter(self, *, partial: bool = True) -> Encounter:
-        """The encounter as far as it is answered (InputError while the header is incomplete)."""
-        parsed = self._parsed()
-        return build_encounter(
-            parsed,
-            self.document,
-            "answers",
-            self.checklist,
-            self.protocol,
-            self.clock.now,
-            self.site.config.timezone,
-            partial=partial,
-        )
+        """The encounter as far as it is answered (InputError while the header is incomplete).
+
+        Built once per revision of the answers document: every question asks for it several
+        times (what applies, what is required, the findings), and building it checks every
+        answer.
+        """
+        revision = json.dumps([self.document, partial], sort_keys=True, default=str)
+        if self._built is None or self._built[0] != revision:
+            try:
+                built: Encounter | InputError = build_encounter(
+                    self._parsed(),
+                    self.document,
+                    "answers",
+                    self.checklist,
+                    self.protocol,
+                    self.clock.now,
+                    self.site.config.timezone,
+                    partial=partial,
+                )
+            except InputError as exc:
+                built = exc
+            self._built = (revision, built)
+        if isinstance(self._built[1], InputError):
+            raise self._built[1]
+        return self._built[1]
 
     def assessment(self) -> Assessment:
         """Findings for the answers given so far."""
@@ -155,26 +171,20 @@ class Interview:
         )
         if problems.found:
             raise ValueError("; ".join(p.message for p in problems.found))
-        context = self._context(encounter)
-        for expression, message in compiled.validators:
-            try:
-                ok = expression.evaluate({**context, "value": typed})
-            except ExpressionError as exc:
-                raise ValueError(f"the checklist's check failed: {exc}") from None
-            if not ok:
-                raise ValueError(message)
+        try:
+            refused = compiled.check(typed, self._context(encounter))
+        except ExpressionError as exc:
+            raise ValueError(f"the checklist's check failed: {exc}") from None
+        if refused is not None:
+            raise ValueError(refused)
         return typed
 
-    def _context(self, encounter: Encounter) -> dict[str, Any]:
-        return expression_context(
-            self.protocol,
-            encounter.patient,
-            encounter.procedure,
-            encounter.age_years,
-            encounter.answers,
-            self.clock.now,
-            [c.item.id for c in self.checklist.items],
-        )
+    def _context(
+        self, encounter: Encounter, answers: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        item_ids = [c.item.id for c in self.checklist.items]
+        given = encounter.answers if answers is None else answers
+        return encounter_context(self.protocol, encounter, given, self.clock.now, item_ids)
 
     # -- moving through the checklist ---------------------------------------------------------
 
@@ -184,18 +194,8 @@ class Interview:
         answers: dict[str, Any] = {}
         result = []
         for compiled in self.checklist.items:
-            if compiled.when is not None:
-                context = expression_context(
-                    self.protocol,
-                    encounter.patient,
-                    encounter.procedure,
-                    encounter.age_years,
-                    answers,
-                    self.clock.now,
-                    [c.item.id for c in self.checklist.items],
-                )
-                if not compiled.when.evaluate(context):
-                    continue
+            if not compiled.applies(self._context(encounter, answers)):
+                continue
             result.append(compiled)
             if compiled.item.id in encounter.answers:
                 answers[compiled.item.id] = encounter.answers[compiled.item.id]
@@ -203,9 +203,7 @@ class Interview:
 
     def is_required(self, compiled: CompiledItem) -> bool:
         """Whether an item must be answered, its `required` condition evaluated now."""
-        if isinstance(compiled.required, bool):
-            return compiled.required
-        return bool(compiled.required.evaluate(self._context(self.encounter())))
+        return compiled.required_in(self._context(self.encounter()))
 
     def next_item(self) -> CompiledItem | None:
         """The first item that applies and has not been asked yet."""

@@ -168,6 +168,26 @@ class CompiledItem:
     required: Expression | bool
     validators: tuple[tuple[Expression, str], ...]
 
+    # The one definition of "applies", "required" and "valid", for answers files and prompts.
+    # Each raises ExpressionError when the checklist's own expression fails.
+
+    def applies(self, context: dict[str, Any]) -> bool:
+        """Whether the item is asked at all: its `when` holds (or it has none)."""
+        return self.when is None or bool(self.when.evaluate(context))
+
+    def required_in(self, context: dict[str, Any]) -> bool:
+        """Whether the item must be answered, its `required` condition evaluated in `context`."""
+        if isinstance(self.required, bool):
+            return self.required
+        return bool(self.required.evaluate(context))
+
+    def check(self, value: Any, context: dict[str, Any]) -> str | None:
+        """The message of the first validator the typed `value` fails, or None when it passes."""
+        for expression, message in self.validators:
+            if not expression.evaluate({**context, "value": value}):
+                return message
+        return None
+
 
 @dataclass(frozen=True)
 class CompiledRule:
