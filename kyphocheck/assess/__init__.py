@@ -5,6 +5,7 @@ Pure: no I/O, no clock, no prompts. Everything it needs is passed in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,14 +14,16 @@ from kyphocheck.assess.allergies import assess_allergies
 from kyphocheck.assess.fasting import assess_fasting
 from kyphocheck.assess.findings import Finding
 from kyphocheck.assess.medications import assess_medications
+from kyphocheck.assess.outcome import Outcome
 from kyphocheck.assess.rules import assess_rules
 from kyphocheck.assess.thresholds import assess_thresholds
 from kyphocheck.intake.context import expression_context
 from kyphocheck.intake.encounter import Encounter
+from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.protocol import Protocol
 
-__all__ = ["Assessment", "Finding", "assess", "derive", "expression_context"]
+__all__ = ["Assessment", "Finding", "Outcome", "assess", "expression_context"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,18 @@ class Assessment:
 
     findings: tuple[Finding, ...]
     computed: dict[str, Any]
+
+    def outcome(self, overridden: Iterable[str]) -> Outcome:
+        """The outcome under overrides of the finding ids `overridden`."""
+        return Outcome(self.findings, frozenset(overridden))
+
+    def open_stops(self, overridden: Iterable[str]) -> tuple[Finding, ...]:
+        """Stop findings that no override sets aside."""
+        return self.outcome(overridden).open_stops
+
+    def fails_at(self, severity: Severity, overridden: Iterable[str]) -> bool:
+        """Whether a finding at `severity` or worse is left under the overrides."""
+        return self.outcome(overridden).fails_at(severity)
 
 
 def assess(

@@ -58,12 +58,14 @@ def assess_medications(
     assert zone is not None
     used_ids: set[str] = set()
 
-    def add(finding_id: str, severity: Severity, message: str, source: str) -> None:
+    def add(finding_id: str, severity: Severity, message: str, source: str) -> Finding:
         unique, n = finding_id, 2
-        while unique in used_ids:
+        while unique in used_ids:  # the same drug listed twice: "hold_not_met:warfarin-2"
             unique, n = f"{finding_id}-{n}", n + 1
         used_ids.add(unique)
-        findings.append(Finding(unique, severity, "medications", message, source))
+        finding = Finding(unique, severity, "medications", message, source)
+        findings.append(finding)
+        return finding
 
     for medication in medications:
         drug = table.find(medication.name)
@@ -120,6 +122,9 @@ def assess_medications(
             "advice": advice,
             "source": source,
             "confirm": confirm,
+            # The finding that says whether this entry's hold is met (its own id, with any
+            # de-duplication suffix), so a screen never has to rebuild it.
+            "hold_finding": None,
         }
         computed.append(entry)
 
@@ -137,7 +142,7 @@ def assess_medications(
         entry["latest_permitted_dose"] = latest.isoformat()
         hold_words = f"hold {hold.text}" + (f", {variant.label}" if variant else "")
         if medication.last_dose is None:
-            add(
+            verdict = add(
                 f"last_dose_unknown:{key}",
                 table.policy.last_dose_unknown,
                 sentence(
@@ -146,11 +151,12 @@ def assess_medications(
                 ),
                 source,
             )
+            entry["hold_finding"] = {"id": verdict.id, "severity": verdict.severity.value}
         else:
             met = medication.last_dose <= latest
             entry["hold_met"] = met
             if not met:
-                add(
+                verdict = add(
                     f"hold_not_met:{key}",
                     severity,
                     sentence(
@@ -160,6 +166,7 @@ def assess_medications(
                     ),
                     source,
                 )
+                entry["hold_finding"] = {"id": verdict.id, "severity": verdict.severity.value}
         if drug_class.prescriber_approval and medication.prescriber_approved is not True:
             add(
                 f"not_prescriber_approved:{key}",

@@ -30,6 +30,8 @@ def print_run_result(result: RecordResult) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from kyphocheck.assess.outcome import Outcome
+
     record = result.record
     console = out()
     status = "CLEARED" if record["cleared"] else "NOT CLEARED"
@@ -38,7 +40,7 @@ def print_run_result(result: RecordResult) -> None:
         + Text(f"{record['checklist']['id']} for MRN {record['patient']['mrn']}")
     )
     if record["findings"]:
-        overridden = {o["finding"] for o in record["overrides"]}
+        overridden = Outcome.of_record(record).overridden
         table = Table("severity", "item", "finding", show_lines=False, expand=False)
         for finding in record["findings"]:
             label = finding["severity"].upper()

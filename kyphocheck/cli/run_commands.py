@@ -159,6 +159,7 @@ def _report(result: RecordResult, no_sign: bool, fail_on: FailOn | None) -> None
 
 def result_fails(record: dict[str, Any], fail_on: str) -> bool:
     """Whether the record holds a finding at or above `fail_on` that is not overridden."""
-    levels = {"stop": {"stop"}, "notify": {"stop", "notify"}}[fail_on]
-    overridden = {o["finding"] for o in record["overrides"]}
-    return any(f["severity"] in levels and f["id"] not in overridden for f in record["findings"])
+    from kyphocheck.assess.outcome import Outcome
+    from kyphocheck.schema import Severity
+
+    return Outcome.of_record(record).fails_at(Severity(fail_on))

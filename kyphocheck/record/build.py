@@ -62,10 +62,7 @@ def build_record(
     site_name: str,
 ) -> dict[str, Any]:
     """The record as plain JSON-ready data (without template hashes and signature yet)."""
-    overridden = {o.finding for o in encounter.overrides}
-    cleared = not any(
-        f.severity is Severity.STOP and f.id not in overridden for f in assessment.findings
-    )
+    cleared = assessment.outcome(o.finding for o in encounter.overrides).cleared
     return {
         "schema": SCHEMA,
         "record_id": None,

@@ -11,7 +11,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from kyphocheck.assess import Finding
+from kyphocheck.assess import Finding, Outcome
 from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import (
@@ -278,8 +278,8 @@ def review(interview: Interview, prompter: Prompter) -> None:
     while True:
         fill_in(interview, prompter)
         findings = interview.refresh_findings()
-        overridden = {o["finding"] for o in interview.document.get("overrides", [])}
-        open_stops = [f for f in findings if f.severity.value == "stop" and f.id not in overridden]
+        overridden = [o["finding"] for o in interview.document.get("overrides", [])]
+        open_stops = list(Outcome(tuple(findings), frozenset(overridden)).open_stops)
         say(review_table(interview))
         say(findings_panel(findings, "Findings"))
         options = [("Finish and write the record", FINISH), ("Change an answer", CHANGE)]

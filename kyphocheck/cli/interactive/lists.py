@@ -13,7 +13,6 @@ from typing import Any
 
 from rich.text import Text
 
-from kyphocheck.assess.findings import slug
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import SKIP, nonempty, say, show_change, validator
 from kyphocheck.cli.output import SEVERITY_STYLE
@@ -39,10 +38,7 @@ def _medication_line(interview: Interview, index: int) -> Text:
     reported = format_local(datetime.fromisoformat(entry["last_dose"]), zone)
     if entry["hold_met"]:
         return Text(f"{text}; reported {reported}: met", style="green")
-    key = f"hold_not_met:{slug(entry['generic'])}"
-    severity = next(
-        (f.severity.value for f in assessment.findings if f.id.startswith(key)), "notify"
-    )
+    severity = entry["hold_finding"]["severity"]
     return Text(f"{text}; reported {reported}: NOT MET, {severity}", style=SEVERITY_STYLE[severity])
 
 
