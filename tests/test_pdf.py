@@ -128,8 +128,8 @@ def test_golden_sheet_pages(
     data["patient"]["large_print"] = large_print
     site, clock = Site.open(None), Clock(NOW, fixed=True)
     draft = start_record(site, prepare(site, write_answers(tmp_path, data), clock), clock)
-    args = dict(draft.pdf_jobs)["take-home"].args
-    html = page_html(args[0], args[1], args[3], args[4], args[5], args[6], args[7])
+    [request] = dict(draft.pdf_jobs)["take-home"].args
+    html = page_html(request)
     assert "html.large-print { font-size: 16pt" in html  # the stylesheet is inlined...
     html = re.sub(r"<style>.*</style>", "<style>(print.css)</style>", html, flags=re.S)  # ...once
     golden = Path(__file__).parent / "golden" / golden_name
@@ -138,3 +138,28 @@ def test_golden_sheet_pages(
     assert html == golden.read_text(), "regenerate with KYPHOCHECK_UPDATE_GOLDEN=1 if intended"
     assert ('class="unsigned take-home large-print"' in html) is large_print
     assert f'<html lang="{language}"' in html
+
+
+def test_a_record_and_check_pdf_ask_for_the_same_documents(tmp_path: Path) -> None:
+    """check --pdf prints what a record prints: one factory titles both."""
+    from kyphocheck.intake.prepare import prepare
+    from kyphocheck.record import pipeline
+    from kyphocheck.record.pdf import PdfRequest
+    from kyphocheck.site.folder import Site
+    from kyphocheck.sitecheck import checks
+    from kyphocheck.times import Clock
+    from tests.conftest import EXAMPLE, NOW
+
+    site, clock = Site.open(None), Clock(NOW, fixed=True)
+    draft = pipeline.start_record(site, prepare(site, EXAMPLE, clock), clock)
+    made = {kind: job.args[0] for kind, job in draft.pdf_jobs}
+    assert all(isinstance(r, PdfRequest) for r in made.values())
+    assert made["summary"].title == draft.record["checklist"]["title"]
+    assert made["take-home"].title.startswith("Your ") and made["take-home"].kind == "take-home"
+
+    printing: list[checks._Printing] = []
+    report = checks.CheckReport(site="(defaults)")
+    checks._check_everything(site, NOW, report, printing)
+    example = [p for p in printing if p.fixture.endswith("example-patient.yaml")]
+    titles = {p.request.kind: p.request.title for p in example}
+    assert titles == {kind: request.title for kind, request in made.items()}

@@ -13,6 +13,7 @@ import functools
 import io
 import re
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,38 @@ def _mark_severity(state: StateCore) -> None:
             "paragraph_open",
         ):
             tokens[following].attrSet("class", css)
+
+
+@dataclass(frozen=True)
+class PdfRequest:
+    """Everything a worker needs to print one document: picklable, and made in one place."""
+
+    kind: str  # "summary" or "take-home"
+    markdown: str
+    record: dict[str, Any]
+    record_json: bytes  # attached to the PDF as record.json
+    title: str
+    procedure: str  # the procedure's name, for the page frame
+    template_dirs: tuple[Path, ...]
+    language: str = "en"
+
+    @classmethod
+    def for_document(
+        cls,
+        kind: str,
+        markdown: str,
+        record: dict[str, Any],
+        record_json: bytes,
+        checklist_title: str,
+        procedure: str,
+        template_dirs: list[Path],
+        language: str,
+    ) -> PdfRequest:
+        """The request for one of a record's documents, titled as every record titles it."""
+        title = checklist_title if kind == "summary" else f"Your {procedure}: what to do"
+        return cls(
+            kind, markdown, record, record_json, title, procedure, tuple(template_dirs), language
+        )
 
 
 def preload_pdf() -> None:
@@ -120,18 +153,11 @@ def _font_config(template_dirs: tuple[Path, ...]) -> Any:
     return FontConfiguration()
 
 
-def page_html(
-    markdown: str,
-    record: dict[str, Any],
-    kind: str,
-    title: str,
-    procedure: str,
-    template_dirs: list[Path],
-    language: str = "en",
-) -> str:
+def page_html(request: PdfRequest) -> str:
     """The HTML page a PDF is printed from: the Markdown in the layout, with the stylesheet."""
+    record = request.record
     env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader([str(p) for p in template_dirs]),
+        loader=FileSystemLoader([str(p) for p in request.template_dirs]),
         undefined=StrictUndefined,
         autoescape=True,
         bytecode_cache=BYTECODE_CACHE,
@@ -148,40 +174,32 @@ def page_html(
     )
     context = dict(
         record=record,
-        body=Markup(markdown_to_html(markdown)),  # noqa: S704 - markdown-it output, raw HTML off
+        body=Markup(markdown_to_html(request.markdown)),  # noqa: S704 - markdown-it output, raw HTML off
         stylesheet=Markup(stylesheet),  # noqa: S704 - the site's own stylesheet file
         signed=signature is not None,
         signature=signature,
         signed_at_local=signed_at,
-        kind=kind,
-        title=title,
-        procedure=procedure,
-        language=language,
+        kind=request.kind,
+        title=request.title,
+        procedure=request.procedure,
+        language=request.language,
         author=signature["signer"]["name"] if signature else "kyphocheck",
     )
     # A broken layout is bad input naming its line, as a broken Markdown template is.
     return render(env, LAYOUT, context)
 
 
-def render_pdf(
-    markdown: str,
-    record: dict[str, Any],
-    record_json: bytes,
-    kind: str,
-    title: str,
-    procedure: str,
-    template_dirs: list[Path],
-    language: str = "en",
-) -> bytes:
-    """One PDF/A-3b document with the record attached."""
+def render_pdf(request: PdfRequest) -> bytes:
+    """One PDF/A-3b document with the record attached (a worker's job)."""
     _import_weasyprint()
     from weasyprint import HTML, Attachment
 
-    html = page_html(markdown, record, kind, title, procedure, template_dirs, language)
+    record, template_dirs = request.record, request.template_dirs
+    html = page_html(request)
     # In UTC: WeasyPrint writes the time as it is, followed by Z.
     made_at = datetime.fromisoformat(record["created_at"]).astimezone(UTC)
     attachment = Attachment(
-        file_obj=io.BytesIO(record_json),
+        file_obj=io.BytesIO(request.record_json),
         name="record.json",
         description="kyphocheck record (canonical data of this document)",
         relationship="Data",
@@ -191,7 +209,7 @@ def render_pdf(
     )
     document = HTML(string=html, base_url=str(template_dirs[0]))
     pdf: bytes = document.write_pdf(
-        font_config=_font_config(tuple(template_dirs)),
+        font_config=_font_config(template_dirs),
         pdf_variant="pdf/a-3b",
         attachments=[attachment],
         pdf_identifier=record["record_id"].encode(),

@@ -56,7 +56,7 @@ def start_record(
     their signatures); each PDF embeds record.json itself and is protected by its own signature.
     `kinds` are the documents to make: both for a record, the take-home sheet for `sheet`.
     """
-    from kyphocheck.record.pdf import layout_hashes, render_pdf
+    from kyphocheck.record.pdf import PdfRequest, layout_hashes, render_pdf
 
     assessment = assess(prepared.checklist, prepared.protocol, prepared.encounter, clock.now)
     check_overrides(prepared.encounter, assessment)
@@ -87,24 +87,22 @@ def start_record(
     }
     record_json = canonical_json(record)
     files["record.json"] = record_json
-    titles = {
-        "summary": prepared.checklist.title,
-        "take-home": f"Your {prepared.checklist.procedure_name}: what to do",
-    }
     jobs = [
         (
             kind,
             Job(
                 render_pdf,
                 (
-                    documents.files[f"{kind}.md"],
-                    record,
-                    record_json,
-                    kind,
-                    titles[kind],
-                    prepared.checklist.procedure_name,
-                    site.template_dirs,
-                    documents.languages[f"{kind}.md"],
+                    PdfRequest.for_document(
+                        kind,
+                        documents.files[f"{kind}.md"],
+                        record,
+                        record_json,
+                        prepared.checklist.title,
+                        prepared.checklist.procedure_name,
+                        site.template_dirs,
+                        documents.languages[f"{kind}.md"],
+                    ),
                 ),
             ),
         )

@@ -26,6 +26,7 @@ from kyphocheck.errors import InputError, KyphocheckError, Problem
 from kyphocheck.intake.answers_file import build_encounter, read_answers_file
 from kyphocheck.record.build import build_record, canonical_json, seal_id
 from kyphocheck.record.documents import SUMMARY_TEMPLATE, document_context
+from kyphocheck.record.pdf import PdfRequest
 from kyphocheck.record.render import make_environment, render
 from kyphocheck.record.workers import Job, WorkerPool
 from kyphocheck.site.checklist import Checklist, CompiledRule, load_checklist
@@ -280,9 +281,17 @@ def _check_fixture(
         record_json = canonical_json(record)
         languages = {t.name: t.language or "en" for t in templates}
         for name, text in rendered.items():
-            kind = "summary" if name == SUMMARY_TEMPLATE else "take-home"
-            args = (text, record, record_json, kind, checklist.title, checklist.procedure_name)
-            printing.append(_Printing(name, fixture.display, args, languages[name]))
+            request = PdfRequest.for_document(
+                "summary" if name == SUMMARY_TEMPLATE else "take-home",
+                text,
+                record,
+                record_json,
+                checklist.title,
+                checklist.procedure_name,
+                site.template_dirs,
+                languages[name],
+            )
+            printing.append(_Printing(name, fixture.display, request))
 
 
 @dataclass(frozen=True)
@@ -291,8 +300,7 @@ class _Printing:
 
     template: str
     fixture: str
-    args: tuple[Any, ...]  # render_pdf's arguments up to the template folders
-    language: str
+    request: PdfRequest
 
 
 def _print_all(
@@ -302,7 +310,7 @@ def _print_all(
     from kyphocheck.record.pdf import LAYOUT, render_pdf
 
     layout = site.find(f"templates/{LAYOUT}").display
-    jobs = [Job(render_pdf, (*p.args, site.template_dirs, p.language)) for p in printing]
+    jobs = [Job(render_pdf, (p.request,)) for p in printing]
     for index, result in workers.run(jobs):
         if isinstance(result, BaseException):
             what = printing[index]
