@@ -15,6 +15,13 @@ from pydantic import Field, ValidationError, field_validator
 
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import ExpressionError, suggest
+from kyphocheck.header import (
+    LANGUAGE_PATTERN,
+    WEIGHT_KG_ABOVE,
+    WEIGHT_KG_AT_MOST,
+    Anesthesia,
+    Sex,
+)
 from kyphocheck.intake.context import encounter_context
 from kyphocheck.intake.encounter import Encounter, Override, Patient, Procedure
 from kyphocheck.intake.values import Problems, convert, plain_text
@@ -45,9 +52,9 @@ class PatientFields(Strict):
     name: str = Field(min_length=1, max_length=200)
     mrn: str = Field(min_length=1, max_length=64)
     dob: str
-    sex: Literal["female", "male", "other", "unknown"]
-    weight_kg: float = Field(gt=0, le=500)
-    language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    sex: Sex
+    weight_kg: float = Field(gt=WEIGHT_KG_ABOVE, le=WEIGHT_KG_AT_MOST)
+    language: str = Field(default="en", pattern=LANGUAGE_PATTERN)
     large_print: bool = False
 
     @field_validator("name", "mrn", mode="before")
@@ -65,7 +72,7 @@ class ProcedureFields(Strict):
     timezone: str | None = None
     levels: tuple[str, ...] = Field(min_length=1)
     proceduralist: str = Field(min_length=1, max_length=200)
-    anesthesia: Literal["local", "moderate_sedation", "general"]
+    anesthesia: Anesthesia
 
     @field_validator("levels")
     @classmethod

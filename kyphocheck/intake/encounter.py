@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from kyphocheck.header import Anesthesia, Sex
 from kyphocheck.times import age_in_years
-
-Sex = Literal["female", "male", "other", "unknown"]
-Anesthesia = Literal["local", "moderate_sedation", "general"]
 
 
 @dataclass(frozen=True)

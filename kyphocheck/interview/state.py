@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kyphocheck import header
 from kyphocheck.assess import Assessment, Finding, assess
 from kyphocheck.errors import InputError
 from kyphocheck.expressions import ExpressionError
@@ -34,20 +35,8 @@ from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import Protocol
 from kyphocheck.times import Clock
 
-HEADER_FIELDS: tuple[tuple[str, str], ...] = (
-    ("patient", "name"),
-    ("patient", "mrn"),
-    ("patient", "dob"),
-    ("patient", "sex"),
-    ("patient", "weight_kg"),
-    ("patient", "language"),
-    # The zone before the time, so the time is read and echoed in it.
-    ("procedure", "timezone"),
-    ("procedure", "scheduled"),
-    ("procedure", "levels"),
-    ("procedure", "proceduralist"),
-    ("procedure", "anesthesia"),
-)
+# (part, key) of every header field, in asking order.
+HEADER_FIELDS: tuple[tuple[str, str], ...] = tuple((f.part, f.key) for f in header.HEADER_FIELDS)
 
 
 @dataclass(frozen=True)

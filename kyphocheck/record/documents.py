@@ -11,17 +11,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kyphocheck.header import ANESTHESIA_WORDS
 from kyphocheck.record.render import make_environment, render, template_hashes
 from kyphocheck.site.checklist import Checklist, Item
 from kyphocheck.site.folder import Site
 
 SUMMARY_TEMPLATE = "summary.md.j2"
 TAKE_HOME_TEMPLATE = "take-home.md.j2"
-ANESTHESIA_WORDS = {
-    "local": "local anaesthetic",
-    "moderate_sedation": "moderate sedation",
-    "general": "general anaesthesia",
-}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any, Literal, Self
 from pydantic import Field, ValidationError, model_validator
 
 from kyphocheck.errors import InputError, Problem
+from kyphocheck.header import Anesthesia
 from kyphocheck.schema import Severity, Sourced, Strict, validation_problems
 from kyphocheck.site.drugs import DrugTable, normalise_name
 from kyphocheck.site.folder import DataFile
@@ -28,7 +29,6 @@ PROTOCOL_FILES = (
     "allergies.yaml",
     "antibiotics.yaml",
 )
-Anesthesia = Literal["local", "moderate_sedation", "general"]
 
 
 class ProtocolInfo(Strict):

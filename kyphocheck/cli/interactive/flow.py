@@ -22,6 +22,13 @@ from kyphocheck.cli.interactive.screen import (
     show_change,
     validator,
 )
+from kyphocheck.header import (
+    ANESTHESIA_WORDS,
+    HEADER_PROMPTS,
+    SEXES,
+    check_language,
+    check_weight,
+)
 from kyphocheck.intake.answers_file import check_levels
 from kyphocheck.interview.state import Interview
 from kyphocheck.record.documents import format_answer
@@ -30,21 +37,6 @@ from kyphocheck.site.folder import check_timezone
 from kyphocheck.times import describe, parse_date, parse_user_date, parse_user_datetime
 
 FINISH, CHANGE, OVERRIDE, NOT_CLEARED, BACK = "finish", "change", "override", "not_cleared", "back"
-
-HEADER_PROMPTS: dict[tuple[str, str], str] = {
-    ("patient", "name"): "Patient's full name",
-    ("patient", "mrn"): "MRN",
-    ("patient", "dob"): "Date of birth (YYYY-MM-DD)",
-    ("patient", "sex"): "Sex",
-    ("patient", "weight_kg"): "Weight (kg)",
-    ("patient", "language"): "Language of the take-home sheet",
-    ("procedure", "scheduled"): "Scheduled start (e.g. 2026-12-01 08:30, or 08:30 for today)",
-    ("procedure", "timezone"): "Time zone (IANA, e.g. America/Chicago)",
-    ("procedure", "levels"): "Vertebral levels (e.g. T12, L1)",
-    ("procedure", "proceduralist"): "Proceduralist",
-    ("procedure", "anesthesia"): "Anaesthesia",
-}
-
 
 # -- the header ------------------------------------------------------------------------------
 
@@ -79,17 +71,13 @@ def _ask_header_field(
     now = interview.clock.now
     default = "" if current is None else str(current)
     if key == "sex":
-        options = [(s, s) for s in ("female", "male", "other", "unknown")]
+        options = [(s, s) for s in SEXES]
         return prompter.select(message, options, default=current)
     if key == "anesthesia":
-        options = [
-            ("local anaesthetic", "local"),
-            ("moderate sedation", "moderate_sedation"),
-            ("general anaesthesia", "general"),
-        ]
+        options = [(words, value) for value, words in ANESTHESIA_WORDS.items()]
         return prompter.select(message, options, default=current)
     if key == "language":
-        return prompter.text(message, default=default or "en", validate=validator(_language))
+        return prompter.text(message, default=default or "en", validate=validator(check_language))
     if key == "weight_kg":
         return float(prompter.text(message, default=default, validate=validator(_weight)))
     if key == "dob":
@@ -119,22 +107,12 @@ def _ask_header_field(
     return prompter.text(message, default=default, validate=validator(nonempty))
 
 
-def _language(text: str) -> str:
-    import re
-
-    if not re.match(r"^[a-z]{2}(-[A-Z]{2})?$", text.strip()):
-        raise ValueError("a two-letter language code, e.g. en or es")
-    return text.strip()
-
-
 def _weight(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise ValueError("a weight in kilograms, e.g. 62") from None
-    if not 0 < value <= 500:
-        raise ValueError("a weight between 1 and 500 kg")
-    return value
+    return check_weight(value)
 
 
 def _levels(text: str) -> list[str]:
