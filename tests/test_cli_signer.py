@@ -122,6 +122,25 @@ def test_import_a_site_issued_identity(tmp_path: Path) -> None:
     assert "Site Nurse" in result.stdout
 
 
+def test_import_with_the_wrong_passphrase_is_one_line(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    issued = create_identity("Site Nurse", "RN", None, NOW - timedelta(days=1))
+    p12 = tmp_path / "issued.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"x", issued.key, issued.certificate, None, BestAvailableEncryption(b"other")
+        )
+    )
+    remove_identity()
+    result = runner.invoke(app, ["signer", "init", "--import", str(p12)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert f"{p12}: wrong passphrase, or not a PKCS#12 file" in result.stderr
+    missing = runner.invoke(app, ["signer", "init", "--import", str(tmp_path / "none.p12")])
+    assert missing.exit_code == 1 and "cannot be read" in missing.stderr
+
+
 def test_wrong_passphrase_exit_1_nothing_written(tmp_path: Path) -> None:
     result = run_signed(tmp_path / "out", env={"KYPHOCHECK_SIGNER_PASSPHRASE": "wrong one"})
     assert result.exit_code == 1

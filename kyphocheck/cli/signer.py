@@ -37,29 +37,16 @@ def signer_init(
     from kyphocheck.cli.output import print_identity
     from kyphocheck.errors import UsageError
     from kyphocheck.signatures.identity import (
-        Identity,
-        SignerError,
         create_identity,
+        read_identity,
         read_passphrase,
         save_identity,
     )
 
     clock = make_clock(now)
     if import_file is not None:
-        from cryptography.hazmat.primitives.serialization import pkcs12
-
         passphrase = read_passphrase(passphrase_file)
-        try:
-            key, cert, chain = pkcs12.load_key_and_certificates(
-                import_file.read_bytes(), passphrase.encode()
-            )
-        except (OSError, ValueError) as exc:
-            raise SignerError(
-                f"{import_file}: cannot be read with this passphrase ({exc})"
-            ) from None
-        if key is None or cert is None:
-            raise SignerError(f"{import_file}: the file holds no key and certificate")
-        identity = Identity(key, cert, tuple(chain))
+        identity = read_identity(import_file, passphrase)
     else:
         if name is None:
             raise UsageError("give --name (and --credentials), or --import FILE.p12")

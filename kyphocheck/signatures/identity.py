@@ -205,18 +205,25 @@ def save_identity(identity: Identity, passphrase: str, path: Path | None = None)
 
 
 def load_identity(passphrase: str, path: Path | None = None) -> Identity:
-    """Read and decrypt the identity; one clear error for each way this can fail."""
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
+    """Read and decrypt the user's identity; one clear error for each way this can fail."""
     path = path or identity_path()
     if not path.is_file():
         raise SignerError(
             f"no signing identity at {path}: run 'kyphocheck signer init', or use --no-sign"
         )
+    return read_identity(path, passphrase)
+
+
+def read_identity(path: Path, passphrase: str) -> Identity:
+    """Decrypt a PKCS#12 file: the user's identity, or a site-issued one being imported."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     try:
-        key, certificate, chain = pkcs12.load_key_and_certificates(
-            path.read_bytes(), passphrase.encode()
-        )
+        content = path.read_bytes()
+    except OSError as exc:
+        raise SignerError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        key, certificate, chain = pkcs12.load_key_and_certificates(content, passphrase.encode())
     except ValueError:
         raise SignerError(f"{path}: wrong passphrase, or not a PKCS#12 file") from None
     if key is None or certificate is None:
