@@ -1,0 +1,65 @@
+"""The documents' context: answers in words, sections, findings by severity, language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kyphocheck.intake.prepare import prepare
+from kyphocheck.record.documents import document_context, format_answer, take_home_template
+from kyphocheck.record.pipeline import start_record
+from kyphocheck.site.checklist import Checklist
+from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
+from tests.conftest import CHICAGO, EXAMPLE, NOW
+
+
+def item(checklist: Checklist, item_id: str):  # type: ignore[no-untyped-def]
+    return checklist.by_id[item_id].item
+
+
+@pytest.mark.parametrize(
+    ("item_id", "value", "words"),
+    [
+        ("driver_arranged", True, "yes"),
+        ("driver_arranged", False, "no"),
+        ("driver_arranged", None, "not answered"),
+        ("inr", 1.1, "1.1"),
+        ("last_solid_food", "2026-12-01T04:00:00+00:00", "Mon 30 Nov 2026 22:00"),
+        ("medications", [], "none"),
+        ("allergies", [], "none known"),
+    ],
+)
+def test_format_answer(kyphoplasty: Checklist, item_id: str, value: object, words: str) -> None:
+    assert format_answer(item(kyphoplasty, item_id), value, CHICAGO).startswith(words)
+
+
+def test_a_time_is_shown_in_the_procedure_zone_not_utc(kyphoplasty: Checklist) -> None:
+    shown = format_answer(
+        item(kyphoplasty, "last_solid_food"), "2026-11-30T22:00:00-06:00", ZoneInfo("UTC")
+    )
+    assert shown == "Tue 01 Dec 2026 04:00"
+
+
+def test_take_home_falls_back_to_english_with_a_warning(site: Site) -> None:
+    assert take_home_template("es", site)[:2] == ("take-home.es.md.j2", "es")
+    name, language, warnings = take_home_template("fr", site)
+    assert (name, language) == ("take-home.md.j2", "en")
+    assert warnings == ["no take-home template for language 'fr'; the sheet is in English"]
+
+
+def test_context_groups_findings_and_skips_what_did_not_apply(
+    tmp_path: Path, site: Site, kyphoplasty: Checklist
+) -> None:
+    clock = Clock(NOW, fixed=True)
+    draft = start_record(site, prepare(site, EXAMPLE, clock), clock)
+    context = document_context(draft.record, kyphoplasty, site)
+    assert set(context["findings_by_severity"]) == {"stop", "notify", "info"}
+    total = sum(len(v) for v in context["findings_by_severity"].values())
+    assert total == len(draft.record["findings"])
+    shown = {row["id"] for s in context["sections"] for row in s["rows"]}
+    assert not shown & set(draft.record["not_applicable"])
+    assert context["anesthesia_words"] == "moderate sedation"
+    assert context["signed"] is False
