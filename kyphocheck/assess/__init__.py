@@ -17,7 +17,7 @@ from kyphocheck.assess.medications import assess_medications
 from kyphocheck.assess.outcome import Outcome
 from kyphocheck.assess.rules import assess_rules
 from kyphocheck.assess.thresholds import assess_thresholds
-from kyphocheck.intake.context import expression_context
+from kyphocheck.intake.context import encounter_context, expression_context
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist
@@ -53,15 +53,7 @@ def assess(
     answers = encounter.answers
     scheduled = encounter.procedure.scheduled
     item_ids = [c.item.id for c in checklist.items]
-    context = expression_context(
-        protocol,
-        encounter.patient,
-        encounter.procedure,
-        encounter.age_years,
-        answers,
-        now,
-        item_ids,
-    )
+    context = encounter_context(protocol, encounter, answers, now, item_ids)
 
     med_findings, medications = assess_medications(
         protocol, answers.get("medications") or [], scheduled, context
