@@ -36,7 +36,8 @@ def verify(
     """
     from kyphocheck.cli.output import print_verification
     from kyphocheck.signatures.identity import certificate_path
-    from kyphocheck.signatures.verify import load_certificates, verify_paths
+    from kyphocheck.signatures.record_folder import verify_paths
+    from kyphocheck.signatures.verify import load_certificates
 
     the_site = open_site(site)
     anchors = list(trust or [])

@@ -72,6 +72,8 @@ def start_record(
         signed_at = clock.real_now()
         identity.check_usable(signed_at)
         record["signature"] = identity.as_record(signed_at)
+    # The documents the record consists of: verify requires each, so none can be deleted.
+    record["documents"] = list(kinds)
     record = seal_id(record)
     documents = render_documents(record, prepared.checklist, site, kinds)
     markdown = {name: text.encode() for name, text in documents.files.items()}
@@ -87,6 +89,9 @@ def start_record(
     }
     record_json = canonical_json(record)
     files["record.json"] = record_json
+    if identity is not None:
+        # record.json is signed itself: with the PDFs (which embed it) deleted, it still is.
+        files["record.json.p7s"] = sign_detached_cms(record_json, identity)
     jobs = [
         (
             kind,
@@ -116,7 +121,8 @@ def add_pdf(draft: RecordDraft, kind: str, pdf: bytes, identity: Identity | None
     if identity is not None:
         from kyphocheck.signatures.sign import sign_pdf
 
-        pdf = sign_pdf(pdf, identity, reason=f"kyphocheck record {draft.record['record_id']}")
+        reason = f"kyphocheck record {draft.record['record_id']} ({kind})"
+        pdf = sign_pdf(pdf, identity, reason=reason, role=kind)
     draft.files[f"{kind}.pdf"] = pdf
 
 

@@ -12,6 +12,10 @@ import io
 
 from kyphocheck.signatures.identity import Identity
 
+# The PDF signature field of each document role: the role is part of what is signed, so a
+# summary cannot pass as the take-home sheet (or the other way round).
+FIELD_PREFIX = "kyphocheck-"
+
 
 def preload_signing() -> None:
     """Import pyHanko now (about 0.4 s), e.g. while the PDF workers lay out pages."""
@@ -48,8 +52,12 @@ def _signature_space(identity: Identity) -> int:
     return 4096 + 2 * sum(len(c.public_bytes(Encoding.DER)) for c in certificates)
 
 
-def sign_pdf(pdf: bytes, identity: Identity, reason: str) -> bytes:
-    """The PDF with an invisible PAdES signature appended as an incremental update."""
+def sign_pdf(pdf: bytes, identity: Identity, reason: str, role: str) -> bytes:
+    """The PDF with an invisible PAdES signature appended as an incremental update.
+
+    The signature field is named after the document's role (`kyphocheck-summary`): the name is
+    inside the signed revision, so verify can tell a summary from a take-home sheet.
+    """
     from asn1crypto import keys, x509
     from cryptography.hazmat.primitives.serialization import (
         Encoding,
@@ -71,7 +79,7 @@ def sign_pdf(pdf: bytes, identity: Identity, reason: str) -> bytes:
         cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]),  # type: ignore[no-untyped-call]
     )
     metadata = signers.PdfSignatureMetadata(
-        field_name="kyphocheck",
+        field_name=f"{FIELD_PREFIX}{role}",
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,

@@ -1,18 +1,27 @@
-"""Verifying a record folder or single files, as an auditor would, months later.
+"""Verifying signed files as an auditor would, months later: CMS beside a file, PAdES in a PDF.
 
 Every check is a row (file, check, result). Any exception from a library is a failed check with
-its reason, never a traceback; the command passes only when every row passed.
+its reason, never a traceback; the command passes only when every row passed. A signature
+passes only when its cryptography holds, its signer is trusted, and its container holds
+nothing kyphocheck would not have written (structure.py): any change to any byte fails.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kyphocheck.signatures.sign import FIELD_PREFIX
+from kyphocheck.signatures.structure import (
+    byte_range_of,
+    der_problems,
+    fingerprint,
+    pdf_contents_problems,
+    signed_data_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,14 @@ class Check:
     check: str
     ok: bool
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class SignerSeen:
+    """Who signed a file: the certificate's fingerprint and its common name."""
+
+    fingerprint: str
+    name: str
 
 
 def load_certificates(paths: list[Path]) -> list[Any]:
@@ -39,10 +56,16 @@ def load_certificates(paths: list[Path]) -> list[Any]:
     return certificates
 
 
+@dataclass
 class Verifier:
-    """Checks files against a set of trusted certificates."""
+    """Checks files against a set of trusted certificates, collecting a row per check."""
 
-    def __init__(self, trusted: list[Any]) -> None:
+    trusted: list[Any]
+    results: list[Check] = field(default_factory=list)
+    signers: list[SignerSeen] = field(default_factory=list)
+    context: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
         import logging
 
         from pyhanko_certvalidator import ValidationContext
@@ -50,30 +73,33 @@ class Verifier:
         # pyHanko logs every failed validation with a traceback; here a failure is a result.
         for name in ("pyhanko", "pyhanko_certvalidator"):
             logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-
-        self.trusted = trusted
-        self.context = ValidationContext(trust_roots=trusted, allow_fetching=False)
-        self.results: list[Check] = []
-        self.signers: set[str] = set()
+        self.context = ValidationContext(trust_roots=self.trusted, allow_fetching=False)
 
     def add(self, file: Path, check: str, ok: bool, detail: str = "") -> None:
         """Record one result."""
         self.results.append(Check(file.name, check, ok, detail))
 
-    # -- Markdown ---------------------------------------------------------------------------
+    # -- detached CMS (Markdown files and record.json) -------------------------------------------
 
-    def markdown(self, path: Path) -> None:
-        """A Markdown file against its detached CMS signature (.p7s)."""
+    def detached(self, path: Path) -> None:
+        """A file against its detached CMS signature (`path` + .p7s)."""
         signature = path.with_name(path.name + ".p7s")
         if not signature.is_file():
             self.add(path, "CMS signature", False, f"{signature.name} is missing")
+            return
+        if not path.is_file():
+            self.add(path, "CMS signature", False, f"{path.name} is missing")
             return
         try:
             from asn1crypto import cms
             from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 
-            content = cms.ContentInfo.load(signature.read_bytes())
+            der = signature.read_bytes()
+            content = cms.ContentInfo.load(der)
+            if content["content_type"].native != "signed_data" or content.dump() != der:
+                raise ValueError("not a DER CMS SignedData")
             signed_data = content["content"]
+            parse_problems = der_problems(der)
             status = asyncio.run(
                 async_validate_detached_cms(
                     path.read_bytes(), signed_data, signer_validation_context=self.context
@@ -82,28 +108,33 @@ class Verifier:
         except Exception as exc:  # noqa: BLE001 - any library failure is a failed check
             self.add(path, "CMS signature", False, f"cannot be checked: {exc}")
             return
-        self._signature_result(path, "CMS signature", status)
+        self._signature_result(path, "CMS signature", status, signed_data, parse_problems)
 
     # -- PDF --------------------------------------------------------------------------------
 
-    def pdf(self, path: Path, record_json: bytes | None) -> None:
-        """A PDF's signature, its coverage, and the record.json it carries."""
+    def pdf(self, path: Path, record_json: bytes | None, role: str | None = None) -> None:
+        """A PDF's signature, its coverage, its role, and the record.json it carries."""
         data = path.read_bytes()
         try:
+            from asn1crypto import cms
             from pyhanko.pdf_utils.reader import PdfFileReader
             from pyhanko.sign.validation import validate_pdf_signature
             from pyhanko.sign.validation.status import SignatureCoverageLevel
 
             reader = PdfFileReader(io.BytesIO(data), strict=False)
             signatures = reader.embedded_signatures
-            if not signatures:
-                self.add(path, "PDF signature", False, "the PDF is not signed")
+            if len(signatures) != 1:
+                detail = "the PDF is not signed" if not signatures else "more than one signature"
+                self.add(path, "PDF signature", False, detail)
             for embedded in signatures:
+                byte_range = byte_range_of(embedded.sig_object)
+                gap_problems, der = pdf_contents_problems(data, byte_range)
+                gap_problems += der_problems(der) if der else []
                 status = validate_pdf_signature(embedded, self.context)
-                self._signature_result(path, "PDF signature", status)
+                signed_data = cms.ContentInfo.load(der)["content"] if der else None
+                self._signature_result(path, "PDF signature", status, signed_data, gap_problems)
                 # pyHanko's bottom line alone does not fail on bytes appended after the
                 # signed revision: require the signature to cover the whole file.
-                byte_range = list(embedded.sig_object["/ByteRange"])
                 end = byte_range[2] + byte_range[3]
                 whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE and end == len(data)
                 self.add(
@@ -112,6 +143,15 @@ class Verifier:
                     whole,
                     "" if whole else f"{len(data) - end} bytes after the signed range",
                 )
+                if role is not None:
+                    signed_as = str(embedded.field_name).removeprefix(FIELD_PREFIX)
+                    same = signed_as == role
+                    self.add(
+                        path,
+                        "document role",
+                        same,
+                        "" if same else f"signed as the {signed_as}, listed as the {role}",
+                    )
             attached = _attached_record(reader)
         except Exception as exc:  # noqa: BLE001 - any library failure is a failed check
             self.add(path, "PDF signature", False, f"cannot be checked: {exc}")
@@ -129,8 +169,15 @@ class Verifier:
                 ),
             )
 
-    def _signature_result(self, path: Path, check: str, status: Any) -> None:
-        problems = []
+    def _signature_result(
+        self,
+        path: Path,
+        check: str,
+        status: Any,
+        signed_data: Any,
+        problems: list[str] | None = None,
+    ) -> None:
+        problems = list(problems or [])
         if not status.intact:
             problems.append("the signed content was changed")
         if not status.valid:
@@ -138,57 +185,26 @@ class Verifier:
         if not status.trusted:
             problems.append("the signer is not trusted (use --trust CERT)")
         try:
-            fingerprint = hashlib.sha256(status.signing_cert.dump()).hexdigest()
-            self.signers.add(fingerprint)
-        except Exception:  # noqa: BLE001
-            fingerprint = "?"
-        detail = "; ".join(problems) if problems else f"signer {fingerprint[:16]}"
+            signer = status.signing_cert
+            seen = fingerprint(signer)
+            self.signers.append(SignerSeen(seen, _common_name(signer)))
+            path_certs = status.validation_path.iter_certs(True) if status.validation_path else ()
+            validated = {fingerprint(c) for c in path_certs}
+            if signed_data is None:
+                problems.append("the signature container cannot be read")
+            else:
+                problems += signed_data_problems(signed_data, seen, validated)
+        except Exception as exc:  # noqa: BLE001 - any library failure is a failed check
+            seen = "?"
+            problems.append(f"the signer cannot be read ({exc})")
+        detail = "; ".join(problems) if problems else f"signer {seen[:16]}"
         self.add(path, check, not problems, detail)
 
-    # -- the folder -------------------------------------------------------------------------
 
-    def folder(self, folder: Path) -> None:
-        """Every file of a record folder, and the hashes and signer that record.json lists."""
-        record_path = folder / "record.json"
-        if not record_path.is_file():
-            self.add(folder, "record.json", False, "missing: not a record folder")
-            return
-        record_json = record_path.read_bytes()
-        try:
-            record = json.loads(record_json)
-        except ValueError as exc:
-            self.add(record_path, "record.json", False, f"not valid JSON: {exc}")
-            return
-        if record.get("signature") is None:
-            self.add(record_path, "signed", False, "an UNSIGNED draft record")
-        listed: dict[str, str] = record.get("files") or {}
-        for name, digest in sorted(listed.items()):
-            path = folder / name
-            if not path.is_file():
-                self.add(path, "listed in record.json", False, "missing")
-                continue
-            actual = hashlib.sha256(path.read_bytes()).hexdigest()
-            self.add(
-                path, "SHA-256 as listed", actual == digest, "" if actual == digest else "changed"
-            )
-        for path in sorted(folder.iterdir()):
-            if path.suffix == ".md":
-                self.markdown(path)
-            elif path.suffix == ".pdf":
-                self.pdf(path, record_json)
-            elif path.name != "record.json" and path.name not in listed:
-                self.add(path, "part of the record", False, "not listed in record.json")
-        expected = (record.get("signature") or {}).get("certificate_sha256")
-        if expected is not None:
-            same = self.signers == {expected}
-            self.add(
-                record_path,
-                "signer as recorded",
-                same,
-                ""
-                if same
-                else "the files were signed by another certificate than record.json names",
-            )
+def _common_name(certificate: Any) -> str:
+    """The certificate's common name, as the signing identity's name is."""
+    names = certificate.subject.native
+    return str(names.get("common_name", ""))
 
 
 def _attached_record(reader: Any) -> bytes | None:
@@ -202,23 +218,3 @@ def _attached_record(reader: Any) -> bytes | None:
             stream = spec.get_object()["/EF"]["/F"].get_object()
             return bytes(stream.data)
     return None
-
-
-def verify_paths(paths: list[Path], trusted: list[Any]) -> list[Check]:
-    """Verify record folders and single files."""
-    verifier = Verifier(trusted)
-    for path in paths:
-        if path.is_dir():
-            verifier.folder(path)
-        elif not path.exists():
-            verifier.add(path, "exists", False, "no such file or folder")
-        elif path.suffix == ".md":
-            verifier.markdown(path)
-        elif path.suffix == ".pdf":
-            sibling = path.with_name("record.json")
-            verifier.pdf(path, sibling.read_bytes() if sibling.is_file() else None)
-        elif path.name.endswith(".p7s"):
-            verifier.markdown(path.with_name(path.name.removesuffix(".p7s")))
-        else:
-            verifier.add(path, "kind", False, "not a record folder, .md, .p7s or .pdf")
-    return verifier.results
