@@ -18,7 +18,13 @@ from kyphocheck.record import sheets
 from tests.conftest import NOW_TEXT, PASSPHRASE, example_data, write_answers
 
 runner = CliRunner()
-SHEET_FILES = ["record.json", "take-home.md", "take-home.md.p7s", "take-home.pdf"]
+SHEET_FILES = [
+    "record.json",
+    "record.json.p7s",
+    "take-home.md",
+    "take-home.md.p7s",
+    "take-home.pdf",
+]
 
 
 def batch(tmp_path: Path, count: int, broken: int | None = None) -> list[Path]:
