@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import stat
+import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kyphocheck.errors import WriteError
-from kyphocheck.record.folder import folder_name, sanitise, write_record_folder
+from kyphocheck.record.folder import (
+    committed_folders,
+    folder_name,
+    sanitise,
+    write_record_folder,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,3 +77,37 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(WriteError, match="cannot create the output folder"):
         write_record_folder(blocker / "out", "rec", {"a.txt": b"A"})
+
+
+def _interrupt_right_after(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, then Ctrl-C at once, as if it came the moment the call returned."""
+
+    def then_interrupt(*args: Any, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    return then_interrupt
+
+
+def test_a_folder_renamed_in_just_before_an_interrupt_is_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    with committed_folders() as written:
+        write_record_folder(out, "first", {"a.txt": b"A"})
+        monkeypatch.setattr(Path, "rename", _interrupt_right_after(Path.rename))
+        with pytest.raises(KeyboardInterrupt):
+            write_record_folder(out, "second", {"a.txt": b"A"})
+    assert written == [out / "first", out / "second"]
+    assert sorted(p.name for p in out.iterdir()) == ["first", "second"]
+
+
+def test_an_interrupt_as_the_staging_folder_is_made_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "mkdtemp", _interrupt_right_after(tempfile.mkdtemp))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        write_record_folder(out, "rec", {"a.txt": b"A"})
+    assert list(out.iterdir()) == []

@@ -180,7 +180,7 @@ class WorkerPool:
         pool = cls(preload)
         if processes > 1 and can_fork():
             try:
-                with _signals_held():
+                with interrupts_held():
                     for _ in range(processes):
                         pool.workers.append(pool._fork())
             except BaseException:  # e.g. Ctrl-C while forking: leave no worker behind
@@ -275,7 +275,7 @@ class WorkerPool:
     def _respawn(self, worker: _Worker) -> int | None:
         """Put a new worker in the place of one that died; the exit code of the dead one."""
         code = _stop(worker, terminate=True)
-        with _signals_held():
+        with interrupts_held():
             replacement = self._fork()
             worker.process, worker.connection = replacement.process, replacement.connection
             worker.job = None
@@ -315,11 +315,13 @@ class WorkerPool:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP while workers are forked and recorded.
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP in this thread while the block runs; they come after.
 
-    A signal in that moment then reaches a worker only once it ignores it (no traceback from a
-    worker not yet set up), and this process only once every worker is known (none is lost).
+    For steps that must not be cut in two. While workers are forked and recorded: a signal then
+    reaches a worker only once it ignores it (no traceback from a worker not yet set up), and
+    this process only once every worker is known (none is lost). The record folder writer holds
+    them likewise while it renames a record in and counts it.
     """
     signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_SIGNALS)
     try:
