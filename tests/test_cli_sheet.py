@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
+from kyphocheck.record import folder as record_folder
 from kyphocheck.record import sheets
 from tests.conftest import NOW_TEXT, PASSPHRASE, example_data, write_answers
 
@@ -221,3 +226,65 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
         sheet_text
     )
     assert "difenhidramina 50 mg, por boca, o su equipo de atención" in sheet_text
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_stops_like_ctrl_c_with_only_whole_sheets(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    files = [str(f) for f in batch(tmp_path, 40)]
+    out = tmp_path / "sheets"
+    command = [sys.executable, "-m", "kyphocheck", "sheet", "--answers", *files]
+    command += ["--out", str(out), "--no-sign", "--now", NOW_TEXT, "-j", "2"]
+    stderr = tmp_path / "stderr"
+    with stderr.open("wb") as errors:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not (out.is_dir() and [p for p in out.iterdir() if not p.name.startswith(".")]):
+            assert process.poll() is None, stderr.read_text()
+            assert time.monotonic() < deadline, "no sheet was written in 60 s"
+            time.sleep(0.01)
+        process.send_signal(sig)  # as a supervisor stopping the batch would
+        stdout, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    messages = stderr.read_text()
+    assert process.returncode == 130, messages
+    made = folders(out)
+    written = re.search(
+        r"Interrupted: (\d+) sheet\(s\) written to .+, each complete; (\d+) not made", messages
+    )
+    assert written is not None, messages
+    assert int(written[1]) == len(made) and int(written[2]) == 40 - len(made)
+    assert 1 <= len(made) < 40 and stdout == b""  # stopped, not finished
+    for folder in made:
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "record.json",
+            "take-home.md",
+            "take-home.pdf",
+        ]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # nothing half-written
+
+
+def test_a_sheet_written_just_before_an_interrupt_is_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [str(f) for f in batch(tmp_path, 4)]
+    out = tmp_path / "sheets"
+    real_fsync = record_folder._fsync_dir
+
+    def fsync_then_interrupt(path: Path) -> None:
+        real_fsync(path)
+        if path == out and len(folders(out)) == 2:
+            raise KeyboardInterrupt  # as SIGTERM would, while the second sheet is made durable
+
+    monkeypatch.setattr(record_folder, "_fsync_dir", fsync_then_interrupt)
+    result = sheet("--answers", *files, "--out", str(out), "--no-sign")
+    assert result.exit_code == 130
+    assert "Interrupted: 2 sheet(s) written" in result.stderr
+    assert "each complete; 2 not made" in result.stderr
+    assert len(folders(out)) == 2

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import signal
 import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kyphocheck.errors import WriteError
-from kyphocheck.record.folder import folder_name, sanitise, write_record_folder
+from kyphocheck.record.folder import (
+    Owner,
+    committed_folders,
+    folder_name,
+    sanitise,
+    this_process,
+    write_record_folder,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,3 +83,127 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(WriteError, match="cannot create the output folder"):
         write_record_folder(blocker / "out", "rec", {"a.txt": b"A"})
+
+
+def _interrupt_right_after(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, then Ctrl-C at once, as if it came the moment the call returned."""
+
+    def then_interrupt(*args: Any, **kwargs: Any) -> Any:
+        result = function(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    return then_interrupt
+
+
+def test_a_folder_renamed_in_just_before_an_interrupt_is_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    with committed_folders() as written:
+        write_record_folder(out, "first", {"a.txt": b"A"})
+        monkeypatch.setattr(Path, "rename", _interrupt_right_after(Path.rename))
+        with pytest.raises(KeyboardInterrupt):
+            write_record_folder(out, "second", {"a.txt": b"A"})
+    assert written == [out / "first", out / "second"]
+    assert sorted(p.name for p in out.iterdir()) == ["first", "second"]
+
+
+def test_an_interrupt_as_the_staging_folder_is_made_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "mkdtemp", _interrupt_right_after(tempfile.mkdtemp))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        write_record_folder(out, "rec", {"a.txt": b"A"})
+    assert list(out.iterdir()) == []
+
+
+def _staging(out: Path, owner: Owner, name: str = "2026-12-01_kyphoplasty_SH-001") -> Path:
+    """A staging folder as a writer of `owner` leaves it, with a patient's file in it."""
+    folder = out / f".{name}.{owner.tag}-abc123_x.partial"
+    folder.mkdir(mode=0o700, parents=True)
+    (folder / "record.json").write_text('{"patient": "invented"}')
+    return folder
+
+
+def _a_dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()  # reaped: its pid names no process now
+    return process.pid
+
+
+def test_the_next_write_removes_staging_folders_whose_writer_is_gone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    me = this_process()
+    other_host = dataclasses.replace(me, host="0" * 8, pid=_a_dead_pid())
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as nurse:
+        try:
+            deadline = time.monotonic() + 10
+            while (started := _start_of(nurse.pid)) is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert started is not None
+            second_nurse = dataclasses.replace(me, pid=nurse.pid, start=started)
+            stale = [
+                _staging(out, dataclasses.replace(me, pid=_a_dead_pid())),
+                _staging(out, dataclasses.replace(me, start=me.start + 1)),  # our pid, reused
+                _staging(out, dataclasses.replace(me, boot="0" * 8)),  # an earlier boot
+            ]
+            live = [
+                _staging(out, me),
+                _staging(out, second_nurse),
+                _staging(out, other_host),  # another host's pid: not ours to judge
+                out / ".rec.k2j4h5.partial",  # an earlier version's: no owner named
+            ]
+            live[-1].mkdir()
+            folder = write_record_folder(out, "rec", {"a.txt": b"A"})
+        finally:
+            nurse.kill()
+    assert not any(p.exists() for p in stale)
+    assert all(p.is_dir() for p in live)
+    assert (live[1] / "record.json").read_text() == '{"patient": "invented"}'
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "a.txt").stat().st_mode) == 0o600
+
+
+def _start_of(pid: int) -> int | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(text[text.rindex(")") + 2 :].split()[19])
+
+
+# Writes a record whose second file never comes: the test kills it while it waits.
+SLOW_WRITER = """
+import sys, time
+from pathlib import Path
+from kyphocheck.record import folder
+
+real = folder._write_file
+def write_slowly(staging, name, content):
+    real(staging, name, content)
+    Path(sys.argv[2]).write_text(str(staging))  # the test may kill now
+    time.sleep(30)
+folder._write_file = write_slowly
+folder.write_record_folder(Path(sys.argv[1]), "2026-12-01_kyphoplasty_SH-001",
+                           {"record.json": b"{}", "take-home.md": b"invented"})
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_writer_killed_mid_record_leaves_data_the_next_write_removes(tmp_path: Path) -> None:
+    out, ready = tmp_path / "out", tmp_path / "ready"
+    writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(out), str(ready)])
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert writer.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+    finally:
+        writer.kill()
+        writer.wait()
+    left = Path(ready.read_text())
+    assert left.parent == out and (left / "record.json").exists()  # what SIGKILL leaves
+    folder = write_record_folder(out, "rec", {"a.txt": b"A"})
+    assert sorted(p.name for p in out.iterdir()) == [folder.name]

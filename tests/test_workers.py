@@ -3,10 +3,14 @@ jobs fed lazily, interrupts left to the main process, and a fallback without for
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -209,3 +213,119 @@ def test_one_process_means_no_workers() -> None:
     with WorkerPool.start(1) as pool:
         assert pool.in_process
         assert pool.map([Job(whose)]) == [os.getpid()]
+
+
+# A command that forked its workers, then dies. The workers print nothing: the parent writes
+# their PIDs to a file once both have answered a job (so both are set up and waiting).
+ORPHAN_PARENT = """
+import json, os, sys, time
+from kyphocheck.record import workers
+from kyphocheck.record.workers import Job, WorkerPool
+
+pids_file, mode = sys.argv[1], sys.argv[2]
+if mode == "end-of-file only":
+    workers._die_with_parent = lambda parent, from_main_thread: None
+with WorkerPool.start(2, os.getpid) as pool:
+    pool.map([Job(os.getpid), Job(os.getpid)])
+    if mode == "one busy":
+        busy = pool.run([Job(time.sleep, (60,))])  # worker 0 is in a job when the parent dies
+    with open(pids_file + ".tmp", "w") as handle:
+        json.dump([w.process.pid for w in pool.workers], handle)
+    os.rename(pids_file + ".tmp", pids_file)
+    time.sleep(60)  # until the test kills it
+"""
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time (field 22 of /proc/PID/stat), or None once it is gone.
+
+    A zombie counts as gone: it holds no memory, and init reaps it.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "PID (comm) "
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _wait_for(path: Path, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert process.poll() is None, f"the parent ended with {process.returncode}"
+        assert time.monotonic() < deadline, f"{path} did not appear in {seconds} s"
+        time.sleep(0.01)
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("how", "mode"),
+    [
+        (signal.SIGKILL, "idle"),
+        (signal.SIGKILL, "one busy"),  # only the parent-death signal ends a worker in a job
+        (signal.SIGKILL, "end-of-file only"),  # no parent-death signal: closed ends alone
+        (signal.SIGTERM, "idle"),
+    ],
+)
+def test_workers_end_when_their_parent_is_killed(
+    tmp_path: Path, how: signal.Signals, mode: str
+) -> None:
+    pids_file = tmp_path / "pids.json"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_PARENT, str(pids_file), mode],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "stderr").open("wb"),
+    )
+    started: dict[int, str | None] = {}
+    try:
+        _wait_for(pids_file, parent, 30)
+        started = {pid: _start_time(pid) for pid in json.loads(pids_file.read_text())}
+        assert len(started) == 2 and None not in started.values()
+        parent.send_signal(how)
+        assert parent.wait(10) == -how
+        deadline = time.monotonic() + 10
+        alive = list(started)
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.02)
+            alive = [pid for pid, start in started.items() if _start_time(pid) == start]
+        assert alive == [], f"{len(alive)} of {len(started)} workers outlived their parent"
+    finally:
+        parent.kill()
+        parent.wait()
+        for pid, start in started.items():  # a failed run leaves no orphan behind
+            if start is not None and _start_time(pid) == start:
+                os.kill(pid, signal.SIGKILL)
+
+
+def _check_parent_then_exit(parent: int) -> None:
+    workers._die_with_parent(parent, from_main_thread=True)
+    os._exit(5)  # reached only while the parent is the one named
+
+
+@needs_fork
+@pytest.mark.parametrize(("named", "code"), [("the real parent", 5), ("a parent gone", 0)])
+def test_a_worker_whose_parent_is_already_gone_exits_at_once(named: str, code: int) -> None:
+    import multiprocessing
+
+    parent = os.getpid() if named == "the real parent" else -1
+    context = multiprocessing.get_context("fork")
+    process = context.Process(target=_check_parent_then_exit, args=(parent,))
+    process.start()
+    process.join(10)
+    assert process.exitcode == code
+
+
+@needs_fork
+def test_workers_forked_by_a_thread_outlive_the_thread() -> None:
+    # Linux sends the parent-death signal when the forking thread ends, not the process.
+    import threading
+
+    pools: list[WorkerPool] = []
+    thread = threading.Thread(target=lambda: pools.append(WorkerPool.start(2)))
+    thread.start()
+    thread.join()
+    with pools[0] as pool:
+        time.sleep(0.2)  # a signal sent when the thread ended has arrived by now
+        assert all(w.process.is_alive() for w in pool.workers)
+        assert len(set(pool.map([Job(whose), Job(whose)]))) == 2

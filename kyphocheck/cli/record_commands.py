@@ -88,12 +88,14 @@ def sheet(
     """Make take-home sheets only, for many patients at once: Markdown and signed PDF each.
 
     A bad answers file does not stop the others: it is listed at the end and the exit code is
-    1. Ctrl-C stops cleanly; the sheets already written are complete.
+    1. Ctrl-C, SIGTERM and SIGHUP stop cleanly; the sheets already written are complete.
     """
     import time
 
     from kyphocheck.cli.output import SheetTally, follow_sheets
+    from kyphocheck.cli.signals import interrupt_signals
     from kyphocheck.errors import Interrupted, UsageError
+    from kyphocheck.record.folder import committed_folders
     from kyphocheck.record.pdf import start_pdf_workers
     from kyphocheck.record.sheets import make_sheets
     from kyphocheck.record.workers import default_processes
@@ -107,16 +109,19 @@ def sheet(
     the_site = open_site(site)
     started = time.monotonic()
     tally = SheetTally()
-    try:
-        with start_pdf_workers(jobs or default_processes()) as workers:
-            identity = signing_identity(no_sign, passphrase_file, clock)
-            results = make_sheets(the_site, files, out, clock, identity, workers, large_print)
-            follow_sheets(results, len(files), tally)
-    except KeyboardInterrupt:
-        raise Interrupted(
-            f"Interrupted: {tally.written} sheet(s) written to {out}, each complete; "
-            f"{len(files) - tally.written - len(tally.failures)} not made"
-        ) from None
+    # SIGTERM (a supervisor stopping it) and SIGHUP end a batch as Ctrl-C does, not at once.
+    # The count comes from the writer: a sheet renamed in just before the interrupt counts.
+    with committed_folders() as written:
+        try:
+            with interrupt_signals(), start_pdf_workers(jobs or default_processes()) as workers:
+                identity = signing_identity(no_sign, passphrase_file, clock)
+                results = make_sheets(the_site, files, out, clock, identity, workers, large_print)
+                follow_sheets(results, len(files), tally)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"Interrupted: {len(written)} sheet(s) written to {out}, each complete; "
+                f"{len(files) - len(written) - len(tally.failures)} not made"
+            ) from None
     from kyphocheck.cli.console import error, warn
 
     seconds = time.monotonic() - started

@@ -1,25 +1,45 @@
 """Writing a record folder: all files at once, owner-only, never over an existing record.
 
-The files are written and fsynced in a hidden temporary folder beside the target, which is then
+The files are written and fsynced in a hidden staging folder beside the target, which is then
 renamed into place in one step: a reader sees either no record or the whole record.
+
+A writer killed in the middle (SIGKILL, power cut) leaves its staging folder behind, holding
+patient data. Each staging folder is named after the process that made it, so the next write to
+the same folder removes those whose process is gone, and never one whose process is alive (a
+second nurse writing there at that moment). The name holds the host and pid namespace, the boot,
+the pid and the process's start time, so a pid used again by another process is no mistake;
+folders made on another host (a shared drive) are left to that host.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import functools
+import hashlib
 import os
 import re
 import shutil
+import socket
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from kyphocheck.errors import WriteError
+from kyphocheck.record.workers import interrupts_held
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 MAX_MRN_CHARS = 32
+STAGING_SUFFIX = ".partial"
+# .NAME.HOST-BOOT-PID-START-RANDOM.partial (RANDOM from tempfile.mkdtemp)
+_STAGING = re.compile(
+    r"^\..+\.(?P<host>[0-9a-f]{8})-(?P<boot>[0-9a-f]{8})-(?P<pid>\d+)-(?P<start>\d+)-[a-z0-9_]+"
+    + re.escape(STAGING_SUFFIX)
+    + "$"
+)
+_committing: list[list[Path]] = []  # the lists of `committed_folders` blocks now running
 
 
 def sanitise(text: str, fallback: str = "unknown") -> str:
@@ -31,6 +51,142 @@ def sanitise(text: str, fallback: str = "unknown") -> str:
 def folder_name(scheduled: datetime, checklist_id: str, mrn: str) -> str:
     """`2026-12-01_kyphoplasty_00482913`: date, checklist and sanitised MRN."""
     return f"{scheduled:%Y-%m-%d}_{sanitise(checklist_id)}_{sanitise(mrn)}"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The process that made a staging folder, as written in the folder's name."""
+
+    host: str  # hash of the host name and pid namespace: where `pid` means this process
+    boot: str  # hash of the boot id: a process of an earlier boot is gone
+    pid: int
+    start: int  # start time in clock ticks since boot (0 where unknown): a reused pid differs
+
+    @property
+    def tag(self) -> str:
+        """The owner as it is written in a staging folder's name."""
+        return f"{self.host}-{self.boot}-{self.pid}-{self.start}"
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:8]
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return ""
+
+
+def _process_start(pid: int) -> int | None:
+    """When process `pid` started (clock ticks since boot); 0 where unknown; None if it is gone.
+
+    A zombie is gone: it writes nothing more.
+    """
+    if not Path("/proc/self/stat").exists():  # no /proc (macOS): whether it exists at all
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return 0
+    stat = _read(f"/proc/{pid}/stat")
+    if not stat:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "PID (command) "
+    return None if fields[0] in ("Z", "X") else int(fields[19])
+
+
+def _pid_namespace() -> str:
+    try:
+        return str(Path("/proc/self/ns/pid").stat().st_ino)
+    except OSError:
+        return ""
+
+
+@functools.lru_cache(maxsize=4)
+def _this_process(pid: int) -> Owner:
+    return Owner(
+        host=_hash(socket.gethostname(), _pid_namespace()),
+        boot=_hash(_read("/proc/sys/kernel/random/boot_id")),
+        pid=pid,
+        start=_process_start(pid) or 0,
+    )
+
+
+def this_process() -> Owner:
+    """This process as the owner of the staging folders it makes, so that others can tell."""
+    return _this_process(os.getpid())  # by pid: a forked child is another owner
+
+
+def staging_owner(name: str) -> Owner | None:
+    """The owner named in a staging folder's name, to judge whether it is stale.
+
+    None for any other name, and for the staging folders of earlier versions, which named no
+    owner: those are left alone.
+    """
+    match = _STAGING.match(name)
+    if match is None:
+        return None
+    return Owner(match["host"], match["boot"], int(match["pid"]), int(match["start"]))
+
+
+def is_stale(owner: Owner) -> bool:
+    """Whether the process that made a staging folder is gone, so its folder can be removed.
+
+    Only this host can tell for its own processes: another host's (or container's) folder is
+    never stale here. A folder of an earlier boot is. Otherwise it is stale unless a process
+    with its pid is running and started when the name says (a pid since given to another
+    process does not keep it).
+    """
+    here = this_process()
+    if owner.host != here.host:
+        return False
+    if owner.boot != here.boot:
+        return True
+    started = _process_start(owner.pid)
+    return started is None or (owner.start != 0 and started not in (0, owner.start))
+
+
+def remove_stale_staging(out: Path) -> list[Path]:
+    """Remove the staging folders in `out` whose writer is gone (they hold patient data).
+
+    Called before each write there, so the data of a killed writer stays no longer than the
+    next record. Best effort: a folder that cannot be removed (another user's) stays, and the
+    write goes on. Returns the folders removed.
+    """
+    removed: list[Path] = []
+    try:
+        with os.scandir(out) as listing:
+            entries = [e for e in listing if e.name.endswith(STAGING_SUFFIX)]
+    except OSError:
+        return removed
+    for entry in entries:
+        owner = staging_owner(entry.name)
+        if owner is None or not entry.is_dir(follow_symlinks=False) or not is_stale(owner):
+            continue
+        with contextlib.suppress(OSError):  # another writer may be removing it too
+            shutil.rmtree(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+@contextlib.contextmanager
+def committed_folders() -> Iterator[list[Path]]:
+    """The record folders written while the block runs, each counted as it is renamed in.
+
+    A caller's count of the folders it got back misses one when an interrupt comes between the
+    rename and the return (while the folder is fsynced, say); `kyphocheck sheet` then said one
+    sheet fewer than it had written. Each folder is counted here in the same step as its rename.
+    """
+    written: list[Path] = []
+    _committing.append(written)
+    try:
+        yield written
+    finally:
+        _committing.remove(written)
 
 
 def _write_file(folder: Path, name: str, content: bytes) -> None:
@@ -52,36 +208,50 @@ def _fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
+def _rename_in(staging: Path, out: Path, name: str) -> Path:
+    """Rename the staging folder to `out/name` (or `name_2`, `name_3`...), never over a record."""
+    for attempt in range(1, 1000):
+        target = out / (name if attempt == 1 else f"{name}_{attempt}")
+        if target.exists():
+            continue
+        try:
+            # rename() never replaces a non-empty folder: a record that appeared in the
+            # meantime is kept and we try the next name.
+            with interrupts_held():  # renamed in and counted, or neither
+                staging.rename(target)
+                for written in _committing:
+                    written.append(target)
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                continue
+            raise
+        return target
+    raise WriteError(f"{out}: too many records named {name}")
+
+
 def write_record_folder(out: Path, name: str, files: Mapping[str, bytes]) -> Path:
     """Write `files` as a new folder `out/name` (or `name_2`, `name_3`...); return its path."""
+    staging: Path | None = None
     try:
-        out.mkdir(mode=0o700, parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=out))
-    except OSError as exc:
-        raise WriteError(f"{out}: cannot create the output folder ({exc.strerror})") from None
-    try:
-        staging.chmod(0o700)
-        for file_name, content in files.items():
-            _write_file(staging, file_name, content)
-        _fsync_dir(staging)
-        for attempt in range(1, 1000):
-            target = out / (name if attempt == 1 else f"{name}_{attempt}")
-            if target.exists():
-                continue
-            try:
-                # rename() never replaces a non-empty folder: a record that appeared in the
-                # meantime is kept and we try the next name.
-                staging.rename(target)
-            except OSError as exc:
-                if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
-                    continue
-                raise
+        try:
+            out.mkdir(mode=0o700, parents=True, exist_ok=True)
+            remove_stale_staging(out)
+            prefix = f".{name}.{this_process().tag}-"
+            with interrupts_held():  # an interrupt cannot leave a staging folder unknown here
+                staging = Path(tempfile.mkdtemp(prefix=prefix, suffix=STAGING_SUFFIX, dir=out))
+        except OSError as exc:
+            raise WriteError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+        try:
+            staging.chmod(0o700)
+            for file_name, content in files.items():
+                _write_file(staging, file_name, content)
+            _fsync_dir(staging)
+            target = _rename_in(staging, out, name)
             _fsync_dir(out)
-            return target
-        raise WriteError(f"{out}: too many records named {name}")
-    except OSError as exc:
-        raise WriteError(f"{out}: cannot write the record ({exc.strerror})") from None
+        except OSError as exc:
+            raise WriteError(f"{out}: cannot write the record ({exc.strerror})") from None
+        return target
     finally:
-        if staging.exists():
+        if staging is not None and staging.exists():
             with contextlib.suppress(OSError):
                 shutil.rmtree(staging)

@@ -11,6 +11,10 @@ unsigned bytes; the main process signs them. Jobs go to the workers as they beco
 however many are given only one per worker is in flight (memory stays flat). A job that fails
 comes back as its exception; a worker that dies is replaced.
 
+A worker ends with its parent, however the parent ends (SIGKILL included): it keeps only its own
+end of its connection, so the parent's going is an end of file, and on Linux the kernel sends it
+SIGTERM as well (the parent-death signal), which also stops a worker in the middle of a job.
+
 Workers are forked (they start at once and inherit the loaded modules) on Linux only: macOS
 frameworks are not safe after fork. Elsewhere, or with one process asked for, the jobs run in
 the calling process, one after the other.
@@ -25,14 +29,22 @@ import os
 import pickle
 import signal
 import sys
+import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 Preload = Callable[[], None]
 _WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+# The parent's ends of every worker's connection in this process, whichever pool it belongs to:
+# a worker forked later inherits them all and must close them (see _keep_only_own_end).
+_parent_ends: weakref.WeakSet[Connection] = weakref.WeakSet()
 
 
 class WorkerDied(RuntimeError):
@@ -61,8 +73,48 @@ def default_processes() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _serve(preload: Preload | None, connection: Connection) -> None:
+def _keep_only_own_end(inherited: Iterable[Connection]) -> None:
+    """Close, in a new worker, the connection ends it inherited that are not its own.
+
+    Those are its parent's end of its own connection and the parent's ends of the workers
+    forked before it. While any process holds the parent's end, a worker never reads an end of
+    file when the parent dies, and lives on under init (about 100 MB each).
+    """
+    for connection in inherited:
+        connection.close()
+    _parent_ends.clear()
+
+
+def _die_with_parent(parent: int, from_main_thread: bool) -> None:
+    """Ask Linux to send this worker SIGTERM when its parent dies; exit if it already has.
+
+    A backstop to the end of file: it also ends a worker in the middle of a long job. The kernel
+    sends the signal when the thread that forked the worker ends, so it is asked for only when
+    that was the main thread (whose end is the process's). Where prctl is missing or refuses,
+    the end of file alone ends the worker.
+    """
+    if from_main_thread and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc or no prctl: not fatal
+            pass
+    if os.getppid() != parent:  # it died before the signal was asked for: none will come
+        os._exit(0)
+
+
+def _serve(
+    preload: Preload | None,
+    connection: Connection,
+    inherited: list[Connection],
+    parent: int,
+    from_main_thread: bool,
+) -> None:
     """A worker's life: load, then answer requests until told to stop or the parent is gone."""
+    _keep_only_own_end(inherited)
+    _die_with_parent(parent, from_main_thread)
     # The main process decides what Ctrl-C means (save a draft, stop a batch); SIGTERM and SIGHUP
     # end a worker as they would any program, whatever handlers the parent had installed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -93,10 +145,15 @@ def _serve(preload: Preload | None, connection: Connection) -> None:
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
             reply = ("error", _portable(exc))
         try:
-            connection.send(reply)
+            message = ForkingPickler.dumps(reply)  # as Connection.send would
         except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
-            connection.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-        del request, reply
+            failure = ("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
+            message = ForkingPickler.dumps(failure)
+        try:
+            connection.send_bytes(message)
+        except OSError:  # the parent is gone
+            break
+        del request, reply, message
         gc.collect()
     connection.close()
     os._exit(0)  # never run the parent's exit handlers in a worker
@@ -123,7 +180,7 @@ class WorkerPool:
         pool = cls(preload)
         if processes > 1 and can_fork():
             try:
-                with _signals_held():
+                with interrupts_held():
                     for _ in range(processes):
                         pool.workers.append(pool._fork())
             except BaseException:  # e.g. Ctrl-C while forking: leave no worker behind
@@ -139,9 +196,13 @@ class WorkerPool:
     def _fork(self) -> _Worker:
         context = multiprocessing.get_context("fork")
         mine, theirs = context.Pipe(duplex=True)
-        process = context.Process(target=_serve, args=(self.preload, theirs), daemon=True)
+        inherited = [mine, *_parent_ends]
+        from_main_thread = threading.current_thread() is threading.main_thread()
+        args = (self.preload, theirs, inherited, os.getpid(), from_main_thread)
+        process = context.Process(target=_serve, args=args, daemon=True)
         process.start()
         theirs.close()
+        _parent_ends.add(mine)
         return _Worker(process, mine)
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[int, Any]]:
@@ -214,7 +275,7 @@ class WorkerPool:
     def _respawn(self, worker: _Worker) -> int | None:
         """Put a new worker in the place of one that died; the exit code of the dead one."""
         code = _stop(worker, terminate=True)
-        with _signals_held():
+        with interrupts_held():
             replacement = self._fork()
             worker.process, worker.connection = replacement.process, replacement.connection
             worker.job = None
@@ -254,11 +315,13 @@ class WorkerPool:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP while workers are forked and recorded.
+def interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP in this thread while the block runs; they come after.
 
-    A signal in that moment then reaches a worker only once it ignores it (no traceback from a
-    worker not yet set up), and this process only once every worker is known (none is lost).
+    For steps that must not be cut in two. While workers are forked and recorded: a signal then
+    reaches a worker only once it ignores it (no traceback from a worker not yet set up), and
+    this process only once every worker is known (none is lost). The record folder writer holds
+    them likewise while it renames a record in and counts it.
     """
     signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_SIGNALS)
     try:
@@ -275,6 +338,7 @@ def _stop(worker: _Worker, terminate: bool) -> int | None:
             worker.connection.send(None)
     worker.process.join()
     worker.connection.close()
+    _parent_ends.discard(worker.connection)
     code: int | None = worker.process.exitcode
     return code
 

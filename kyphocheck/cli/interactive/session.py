@@ -7,16 +7,14 @@ every answer, is saved once more, one line says how to resume, and the exit code
 from __future__ import annotations
 
 import contextlib
-import signal
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from kyphocheck.cli.console import err, warn
 from kyphocheck.cli.interactive.prompts import EndOfInput, Prompter
+from kyphocheck.cli.signals import interrupt_signals
 from kyphocheck.errors import InputError, Interrupted, KyphocheckError, Problem, UsageError
 from kyphocheck.intake.prepare import prepare_document
 from kyphocheck.interview.drafts import Draft, DraftStore
@@ -37,23 +35,6 @@ def require_terminal() -> None:
         raise UsageError(
             "no terminal to ask questions on: use --non-interactive with --answers FILE"
         )
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def interrupt_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP interrupt like Ctrl-C while the flow runs."""
-    previous = {
-        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)
-    }
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 @dataclass(frozen=True)
