@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,7 +169,10 @@ def test_a_ctrl_c_during_the_fork_is_not_lost_by_the_main_process() -> None:
     import multiprocessing
 
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    os.kill(os.getpid(), signal.SIGINT)  # pending, as if typed while workers are forked
+    # Pending on this thread, as if typed while workers are forked. Sent to the thread, not the
+    # process: another thread of the test process (left by an earlier test) would take a
+    # process-directed signal at once, and Ctrl-C would land outside the fork.
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
     try:
         with pytest.raises(KeyboardInterrupt):
             WorkerPool.start(2)
