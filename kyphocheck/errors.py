@@ -6,8 +6,41 @@ Library code raises these; the CLI prints each as one line on stderr and exits w
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# Characters that would end the line, move the cursor, change the terminal (ESC), hide text or
+# reverse it (bidirectional controls): shown escaped in every message, never printed raw.
+UNSAFE_CHARACTERS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
+)
+MAX_MESSAGE = 400  # characters of one problem's line
+MAX_QUOTED = 60  # characters of a value quoted back in a message
+
+
+def escaped(text: str) -> str:
+    r"""`text` with every unsafe character written as an escape (\x1b, \u202e)."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return UNSAFE_CHARACTERS.sub(escape, text)
+
+
+def quoted(value: object, limit: int = MAX_QUOTED) -> str:
+    """A value quoted back to the user: a short prefix, control characters escaped."""
+    text = escaped(str(value))
+    if len(text) > limit:
+        text = text[:limit] + f"... ({len(str(value))} characters)"
+    return f"'{text}'"
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """A message as one safe line of at most `limit` characters."""
+    text = escaped(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -33,10 +66,10 @@ class Problem:
     @property
     def what(self) -> str:
         """The field and the message, without the file: what a prompt shows."""
-        return f"{self.field}: {self.message}" if self.field else self.message
+        return one_line(f"{self.field}: {self.message}" if self.field else self.message)
 
     def __str__(self) -> str:
-        return ": ".join(part for part in (self.where, self.field, self.message) if part)
+        return one_line(": ".join(p for p in (self.where, self.field, self.message) if p))
 
 
 class KyphocheckError(Exception):
@@ -50,7 +83,7 @@ class KyphocheckError(Exception):
 
     def lines(self) -> list[str]:
         """The lines to print, one problem a line."""
-        return [self.message]
+        return [one_line(self.message)]
 
 
 class InputError(KyphocheckError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -56,6 +56,16 @@ def compile_expression(source: str) -> Expression:
         tree = env.parse("{{ " + source + " }}")
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"'{source}' is not a valid expression: {exc.message}") from None
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            name: object = node.attr
+        else:
+            assert isinstance(node, nodes.Getitem)
+            name = getattr(node.arg, "value", "")
+        if isinstance(name, str) and name.startswith("_"):
+            # The sandbox would refuse it when run, in the middle of a nurse's checklist;
+            # refuse it here, where `check` names the file and line.
+            raise ExpressionError(f"'{source}' reads {name!r}: names starting with _ are private")
     return Expression(source, frozenset(meta.find_undeclared_variables(tree)), compiled)
 
 

@@ -12,18 +12,33 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from kyphocheck.errors import quoted
+
 _HAS_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Dates and times a checklist can mean. Outside them the arithmetic of holds and fasting
+# (hours before a start, a zone's offset) would overflow Python's calendar, and no patient,
+# dose or procedure falls there.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 
 
 def parse_date(text: object) -> date:
     """A calendar date written YYYY-MM-DD."""
     if not isinstance(text, str) or not _DATE.match(text.strip()):
-        raise ValueError(f"'{text}' is not a date; write YYYY-MM-DD, e.g. 1951-04-12")
+        raise ValueError(f"{quoted(text)} is not a date; write YYYY-MM-DD, e.g. 1951-04-12")
     try:
-        return date.fromisoformat(text.strip())
+        value = date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"'{text}' is not a real date") from None
+        raise ValueError(f"{quoted(text)} is not a real date") from None
+    _check_year(value.year, text)
+    return value
+
+
+def _check_year(year: int, text: object) -> None:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(
+            f"{quoted(text)} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR} kyphocheck accepts"
+        )
 
 
 def localize(naive: datetime, zone: ZoneInfo) -> datetime:
@@ -53,12 +68,13 @@ def parse_datetime(text: object, zone: ZoneInfo) -> datetime:
     """An ISO 8601 date and time (seconds and offset optional), as an aware datetime."""
     if not isinstance(text, str) or not _HAS_TIME.match(text.strip()):
         raise ValueError(
-            f"'{text}' is not a date and time; write YYYY-MM-DDTHH:MM, e.g. 2026-11-30T22:00"
+            f"{quoted(text)} is not a date and time; write YYYY-MM-DDTHH:MM, e.g. 2026-11-30T22:00"
         )
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"'{text}' is not a real date and time") from None
+        raise ValueError(f"{quoted(text)} is not a real date and time") from None
+    _check_year(value.year, text)
     if value.tzinfo is None:
         return localize(value, zone)
     return value
@@ -70,10 +86,11 @@ def parse_now(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(
-            f"'{text}' is not an ISO 8601 timestamp; e.g. 2026-12-01T07:45-06:00"
+            f"{quoted(text)} is not an ISO 8601 timestamp; e.g. 2026-12-01T07:45-06:00"
         ) from None
     if value.tzinfo is None:
-        raise ValueError(f"'{text}' needs a UTC offset, e.g. 2026-12-01T07:45-06:00")
+        raise ValueError(f"{quoted(text)} needs a UTC offset, e.g. 2026-12-01T07:45-06:00")
+    _check_year(value.year, text)
     return value
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kyphocheck.errors import InputError, Problem
+from kyphocheck.errors import InputError, Problem, quoted
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -73,38 +74,169 @@ _LineLoader.yaml_implicit_resolvers = {
 }
 
 
-def load_data_file(path: Path, display: str | None = None) -> Any:
+@dataclass(frozen=True)
+class Limits:
+    """How much a data file may hold: no input may take minutes or gigabytes to read."""
+
+    max_bytes: int
+    max_depth: int = 32
+    max_nodes: int = 200_000
+    # An alias repeats a value written elsewhere. Answers files never need one; site files use
+    # them for repeated sources and variants, counted as expanded against max_nodes: aliases
+    # of aliases are how a 1.5 kB "billion laughs" file expands to gigabytes.
+    aliases: bool = True
+
+
+SITE_FILE = Limits(max_bytes=5 * 1024 * 1024)
+ANSWERS_FILE = Limits(max_bytes=1024 * 1024, max_depth=12, max_nodes=50_000, aliases=False)
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
+
+
+def load_data_file(path: Path, display: str | None = None, limits: Limits = SITE_FILE) -> Any:
     """Read a YAML (or JSON, by suffix) file; a syntax error names the file and line."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            content = handle.read(limits.max_bytes + 1)
     except FileNotFoundError:
         raise InputError(Problem(name, message="file not found")) from None
-    except UnicodeDecodeError:
-        raise InputError(Problem(name, message="not UTF-8 text")) from None
+    except IsADirectoryError:
+        raise InputError(Problem(name, message="is a folder, not a file")) from None
     except OSError as exc:
         raise InputError(Problem(name, message=f"cannot be read ({exc.strerror})")) from None
-    return parse_data_text(text, name, as_json=path.suffix.lower() == ".json")
-
-
-def parse_data_text(text: str, name: str, *, as_json: bool = False) -> Any:
-    """Parse YAML or JSON text; a syntax error names the file and line."""
-    if as_json:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                Problem(name, exc.lineno, message=f"invalid JSON: {exc.msg}")
-            ) from None
+    if len(content) > limits.max_bytes:
+        limit = f"{limits.max_bytes // 1024} kB"
+        raise InputError(Problem(name, message=f"larger than {limit}: not a kyphocheck file"))
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        reason = f"invalid YAML: {exc.problem or exc.context}"
-        raise InputError(Problem(name, line, message=reason)) from None
+        # A byte-order mark is harmless (some editors write one); it is not part of the data.
+        text = content.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise InputError(Problem(name, message="not UTF-8 text")) from None
+    return parse_data_text(text, name, as_json=path.suffix.lower() == ".json", limits=limits)
+
+
+def parse_data_text(
+    text: str, name: str, *, as_json: bool = False, limits: Limits = SITE_FILE
+) -> Any:
+    """Parse YAML or JSON text within `limits`; a syntax error names the file and line."""
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise InputError(Problem(name, message="holds a NUL byte: not a text file"))
+    try:
+        if as_json:
+            data = _parse_json(text, name)
+            _check_plain(data, name, limits)
+            return data
+        return _parse_yaml(text, name, limits)
+    except RecursionError:
+        raise InputError(Problem(name, message="nested too deeply")) from None
+
+
+def _parse_json(text: str, name: str) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                # JSON would let the last one win silently; YAML refuses, and so do we.
+                raise InputError(Problem(name, message=f"duplicate key {quoted(key)}"))
+            result[key] = value
+        return result
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(Problem(name, exc.lineno, message=f"invalid JSON: {exc.msg}")) from None
+    except ValueError as exc:  # a number of thousands of digits, NaN, Infinity
+        reason = str(exc) if "kyphocheck" in str(exc) else "holds a number too long to read"
+        raise InputError(Problem(name, message=f"invalid JSON: {reason}")) from None
+
+
+def _no_constant(word: str) -> Any:
+    raise ValueError(f"{word} is not a number kyphocheck accepts")
+
+
+def _parse_yaml(text: str, name: str, limits: Limits) -> Any:
+    loader = _LineLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else None
+            reason = f"invalid YAML: {exc.problem or exc.context}"
+            raise InputError(Problem(name, line, message=reason)) from None
+        if node is None:
+            return None
+        _check_nodes(node, name, limits)
+        try:
+            return loader.construct_document(node)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else None
+            reason = f"invalid YAML: {exc.problem or exc.context}"
+            raise InputError(Problem(name, line, message=reason)) from None
+        except ValueError:  # an integer of thousands of digits
+            raise InputError(Problem(name, message="holds a number too long to read")) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(name, message=f"invalid YAML: {exc}")) from None
+    finally:
+        loader.dispose()
+
+
+def _check_nodes(root: yaml.Node, name: str, limits: Limits) -> None:
+    """Refuse, before anything is built, what a kyphocheck file never holds.
+
+    An alias makes one node appear in many places; the size counted is the size once every
+    alias is expanded (memoised, so counting is linear in the file), so a "billion laughs"
+    file is refused here in milliseconds instead of being built.
+    """
+    expanded: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if id(node) in expanded:
+            if not limits.aliases:
+                line = node.start_mark.line + 1
+                raise InputError(Problem(name, line, message="aliases (*name) not allowed here"))
+            return expanded[id(node)]
+        line = node.start_mark.line + 1
+        if depth > limits.max_depth:
+            raise InputError(Problem(name, line, message="nested too deeply"))
+        if node.tag not in _PLAIN_TAGS:
+            # !!binary, !!python/..., !!timestamp: values that skip the text checks.
+            tag = quoted(node.tag)
+            raise InputError(Problem(name, line, message=f"the tag {tag} is not allowed"))
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key, depth + 1) + size(value, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                total += size(child, depth + 1)
+        if total > limits.max_nodes:
+            raise InputError(Problem(name, message=f"more than {limits.max_nodes} values"))
+        expanded[id(node)] = total
+        return total
+
+    size(root, 1)
+
+
+def _check_plain(data: Any, name: str, limits: Limits) -> None:
+    """The same bounds on parsed JSON: depth and number of values."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > limits.max_nodes:
+            raise InputError(Problem(name, message=f"more than {limits.max_nodes} values"))
+        if depth > limits.max_depth:
+            raise InputError(Problem(name, message="nested too deeply"))
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 def line_of(data: Any, loc: Sequence[str | int]) -> int | None:

@@ -28,12 +28,17 @@ def test_an_undefined_name_fails_when_run() -> None:
     "source",
     ["patient.__class__", "patient.__class__.__mro__", "().__class__.__base__.__subclasses__()"],
 )
-def test_the_sandbox_refuses_python_internals(source: str) -> None:
-    expression = compile_expression(source)
-    with pytest.raises(ExpressionError):
-        result = expression.evaluate({"patient": {"sex": "female"}})
-        # Jinja's sandbox gives an undefined for unsafe attributes; StrictUndefined fails on use.
-        str(result)
+def test_private_names_are_refused_when_compiled(source: str) -> None:
+    with pytest.raises(ExpressionError, match="names starting with _ are private"):
+        compile_expression(source)
+
+
+def test_an_unsafe_attribute_fails_where_it_is_evaluated() -> None:
+    # getattr() with a computed name slips past the compile-time check; the sandbox's undefined
+    # must fail in evaluate, naming the expression, not later in its caller.
+    expression = compile_expression("patient | attr('__cl' ~ 'ass__')")
+    with pytest.raises(ExpressionError, match="failed"):
+        expression.evaluate({"patient": {"sex": "female"}})
 
 
 def test_the_sandbox_cannot_change_the_data() -> None:

@@ -223,7 +223,8 @@ def test_missing_file(tmp_path: Path, site: Site) -> None:
 
 
 def _number_item(decimals: int, low: float, high: float):
-    from kyphocheck.site.checklist import CompiledItem, Item
+    from kyphocheck.site.checklist import CompiledItem
+    from kyphocheck.site.checklist_files import Item
 
     item = Item(id="x", type="number", prompt="A number", min=low, max=high, decimals=decimals)
     return CompiledItem(item=item, section="s", when=None, required=True, validators=())

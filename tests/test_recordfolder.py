@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -90,7 +90,8 @@ def _interrupt_right_after(function: Callable[..., Any]) -> Callable[..., Any]:
 
     def then_interrupt(*args: Any, **kwargs: Any) -> Any:
         result = function(*args, **kwargs)
-        os.kill(os.getpid(), signal.SIGINT)
+        # To this thread: another thread of the test process could take a process-wide one.
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
         return result
 
     return then_interrupt

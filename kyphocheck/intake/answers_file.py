@@ -30,7 +30,7 @@ from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.folder import check_timezone
 from kyphocheck.site.protocol import Protocol
 from kyphocheck.times import parse_date, parse_datetime
-from kyphocheck.yamlio import load_data_file
+from kyphocheck.yamlio import ANSWERS_FILE, load_data_file
 
 _LEVEL = r"^(C[1-7]|T(1[0-2]|[1-9])|L[1-5]|S1)$"
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -53,7 +53,8 @@ class PatientFields(Strict):
     mrn: str = Field(min_length=1, max_length=64)
     dob: str
     sex: Sex
-    weight_kg: float = Field(gt=WEIGHT_KG_ABOVE, le=WEIGHT_KG_AT_MOST)
+    # strict: true is not 1 kg and "1_0" is not 10 kg.
+    weight_kg: float = Field(gt=WEIGHT_KG_ABOVE, le=WEIGHT_KG_AT_MOST, strict=True)
     language: str = Field(default="en", pattern=LANGUAGE_PATTERN)
     large_print: bool = False
 
@@ -88,9 +89,14 @@ class ProcedureFields(Strict):
 class OverrideFields(Strict):
     """One entry of `overrides:`."""
 
-    finding: str
+    finding: str = Field(max_length=200)
     by: str = Field(min_length=2, max_length=200)
     reason: str = Field(min_length=3, max_length=1000)
+
+    @field_validator("finding", "by", "reason", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        return plain_text(value) if isinstance(value, str) else value
 
 
 class AnswersFile(Strict):
@@ -103,11 +109,19 @@ class AnswersFile(Strict):
     answers: dict[str, Any] = {}
     overrides: tuple[OverrideFields, ...] = ()
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: object) -> object:
+        # true == 1 in Python: without this, `version: true` would pass as version 1.
+        if value is not True and value is not False and value == 1 and isinstance(value, int):
+            return value
+        raise ValueError("must be 1")
+
 
 def read_answers_file(path: Path) -> tuple[AnswersFile, Any]:
     """Parse and structurally validate an answers file."""
     display = str(path)
-    data = load_data_file(path, display)
+    data = load_data_file(path, display, ANSWERS_FILE)
     if not isinstance(data, dict):
         raise InputError(
             Problem(display, message="an answers file must be a mapping (checklist, patient, ...)")

@@ -9,15 +9,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem
 from kyphocheck.intake.answers_file import AnswersFile, build_encounter, read_answers_file
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.schema import validation_problems
-from kyphocheck.site.checklist import Checklist
+from kyphocheck.site.checklist import Checklist, UnknownChecklist
 from kyphocheck.site.data import SiteData
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import Protocol
 from kyphocheck.times import Clock
+from kyphocheck.yamlio import line_of
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class Prepared:
     checklist: Checklist
     protocol: Protocol
     encounter: Encounter
+    # Where the answers came from (a file's name) and their raw data, for problems found later
+    # (an override naming no finding) to name the file and line.
+    source: str = "answers"
+    data: Any = None
 
     def in_large_print(self) -> Prepared:
         """The same encounter with the take-home sheet in large print (--large-print)."""
@@ -71,7 +76,12 @@ def _check(
     partial: bool = False,
 ) -> Prepared:
     protocol = loaded.protocol()
-    checklist = loaded.checklist(parsed.checklist)
+    try:
+        checklist = loaded.checklist(parsed.checklist)
+    except UnknownChecklist as exc:
+        [problem] = exc.problems
+        line = line_of(data, ["checklist"])
+        raise InputError(Problem(display, line, "checklist", problem.message)) from None
     encounter = build_encounter(
         parsed,
         data,
@@ -82,4 +92,4 @@ def _check(
         loaded.site.config.timezone,
         partial=partial,
     )
-    return Prepared(checklist, protocol, encounter)
+    return Prepared(checklist, protocol, encounter, display, data)

@@ -6,11 +6,11 @@ a file are checked by the same code and refused with the same words.
 
 from __future__ import annotations
 
-import re
+import math
 from datetime import datetime
 from typing import Any
 
-from kyphocheck.errors import InputError, Problem
+from kyphocheck.errors import UNSAFE_CHARACTERS, InputError, Problem, escaped, quoted
 from kyphocheck.expressions import suggest
 from kyphocheck.intake.encounter import Allergy, Encounter, Medication
 from kyphocheck.site.checklist import CompiledItem
@@ -18,14 +18,19 @@ from kyphocheck.site.protocol import Protocol
 from kyphocheck.times import format_local, parse_date, parse_datetime
 from kyphocheck.yamlio import format_loc, line_of
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A number larger than this is a typo or an attack, never a lab value; float() of a 401-digit
+# integer would overflow.
+MAX_PLAIN_INT = 10**15
 
 
 def plain_text(value: str) -> str:
     """Stripped text, refused if it holds control characters (they hide in records)."""
     value = value.strip()
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
+    if found := UNSAFE_CHARACTERS.search(value):
+        # Line breaks, terminal escapes and bidirectional overrides would reach the record,
+        # the PDF and the terminal as they are (a right-to-left override reverses "5 mg").
+        shown = escaped(found.group())
+        raise ValueError(f"must not contain control characters (found {shown})")
     return value
 
 
@@ -132,7 +137,11 @@ def number_value(compiled: CompiledItem, value: Any) -> float:
     """
     item = compiled.item
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"must be a number, not '{value}'")
+        raise ValueError(f"must be a number, not {quoted(value)}")
+    if isinstance(value, int) and abs(value) > MAX_PLAIN_INT:
+        raise ValueError(f"{quoted(value, 20)} is not a plausible value")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
     unit = f" {item.unit}" if item.unit else ""
     if item.min is not None and value < item.min:
         raise ValueError(f"{value:g}{unit} is below the allowed {item.min:g}{unit}")
@@ -143,6 +152,9 @@ def number_value(compiled: CompiledItem, value: Any) -> float:
     return value
 
 
+# More entries than this is not a patient's list but a mistake (or an attack): refused with
+# one line rather than assessed, rendered and printed for minutes.
+MAX_ENTRIES = 100
 _MEDICATION_FIELDS = {"name", "last_dose", "dose", "prescriber_approved", "regimen"}
 _ALLERGY_FIELDS = {"substance", "reaction", "category"}
 
@@ -152,6 +164,9 @@ def _entries(
 ) -> list[tuple[int, dict[str, Any]]] | None:
     if not isinstance(value, list):
         problems.add(loc, "must be a list (write [] for none)")
+        return None
+    if len(value) > MAX_ENTRIES:
+        problems.add(loc, f"{len(value)} entries; at most {MAX_ENTRIES} are accepted")
         return None
     good = []
     for index, entry in enumerate(value):
@@ -199,8 +214,11 @@ def _medications(
         if approved is not None and not isinstance(approved, bool):
             problems.add([*here, "prescriber_approved"], "must be true or false")
         dose = entry.get("dose")
-        if dose is not None and not isinstance(dose, str):
-            problems.add([*here, "dose"], 'must be text, e.g. "5 mg twice a day"')
+        if dose is not None:
+            try:
+                dose = text_value(dose, 200)
+            except ValueError:
+                problems.add([*here, "dose"], 'must be one line of text, e.g. "5 mg twice a day"')
         regimen = entry.get("regimen")
         if regimen is not None:
             drug = protocol.drugs.find(name)
@@ -209,7 +227,8 @@ def _medications(
                 allowed = ", ".join(variants) if variants else "none for this medicine"
                 hint = suggest(str(regimen), variants)
                 problems.add(
-                    [*here, "regimen"], f"'{regimen}' is not a regimen of {name} ({allowed}){hint}"
+                    [*here, "regimen"],
+                    f"{quoted(regimen)} is not a regimen of {name} ({allowed}){hint}",
                 )
         result.append(Medication(name, last_dose, dose, approved, regimen))
     return result if len(problems.found) == before else None
@@ -236,7 +255,7 @@ def _allergies(
         if category is not None and category not in categories:
             problems.add(
                 [*here, "category"],
-                f"unknown category '{category}'{suggest(str(category), categories)}",
+                f"unknown category {quoted(category)}{suggest(str(category), categories)}",
             )
         if len(fields) == 2:
             result.append(Allergy(fields["substance"], fields["reaction"], category))

@@ -12,13 +12,14 @@ from typing import Any
 
 from kyphocheck import __version__
 from kyphocheck.assess import Assessment
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem, quoted
 from kyphocheck.expressions import suggest
 from kyphocheck.intake.encounter import Allergy, Encounter, Medication
 from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.protocol import Protocol
 from kyphocheck.times import Clock
+from kyphocheck.yamlio import format_loc, line_of
 
 SCHEMA = "kyphocheck.record/1"
 
@@ -33,22 +34,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def check_overrides(encounter: Encounter, assessment: Assessment) -> None:
+def check_overrides(
+    encounter: Encounter, assessment: Assessment, source: str = "answers", data: Any = None
+) -> None:
     """Every override must name a stop finding of this assessment."""
     stops = {f.id for f in assessment.findings if f.severity is Severity.STOP}
     everything = {f.id for f in assessment.findings}
     problems = []
     for index, override in enumerate(encounter.overrides):
+        loc: list[str | int] = ["overrides", index, "finding"]
         if override.finding not in everything:
-            problems.append(
-                f"overrides[{index}].finding: no finding '{override.finding}' in this record"
-                + suggest(override.finding, everything)
+            message = f"no finding {quoted(override.finding)} in this record" + suggest(
+                override.finding, everything
             )
+            problems.append(Problem(source, line_of(data, loc), format_loc(loc), message))
         elif override.finding not in stops:
-            problems.append(
-                f"overrides[{index}].finding: '{override.finding}' is not a stop finding; "
+            message = (
+                f"{quoted(override.finding)} is not a stop finding; "
                 "only stop findings are overridden"
             )
+            problems.append(Problem(source, line_of(data, loc), format_loc(loc), message))
     if problems:
         raise InputError(problems)
 

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from kyphocheck.header import ANESTHESIA_WORDS
 from kyphocheck.record.render import make_environment, render, template_hashes
-from kyphocheck.site.checklist import Checklist, Item
+from kyphocheck.site.checklist import Checklist
+from kyphocheck.site.checklist_files import Item
 from kyphocheck.site.folder import Site
 
 SUMMARY_TEMPLATE = "summary.md.j2"

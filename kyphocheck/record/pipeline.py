@@ -59,7 +59,7 @@ def start_record(
     from kyphocheck.record.pdf import PdfRequest, layout_hashes, render_pdf
 
     assessment = assess(prepared.checklist, prepared.protocol, prepared.encounter, clock.now)
-    check_overrides(prepared.encounter, assessment)
+    check_overrides(prepared.encounter, assessment, prepared.source, prepared.data)
     record = build_record(
         prepared.checklist,
         prepared.protocol,

@@ -11,11 +11,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Self
+from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import ValidationError
 
-from kyphocheck.errors import InputError, Problem
+from kyphocheck.errors import InputError, Problem, quoted
 from kyphocheck.expressions import (
     Expression,
     ExpressionError,
@@ -24,124 +24,17 @@ from kyphocheck.expressions import (
     sandbox,
     suggest,
 )
-from kyphocheck.schema import Severity, Strict, validation_problems
+from kyphocheck.schema import Strict, validation_problems
+from kyphocheck.site.checklist_files import (
+    CONTEXT_NAMES,
+    ChecklistFile,
+    Item,
+    PartFile,
+    Rule,
+    Section,
+)
 from kyphocheck.site.folder import DataFile, Site
 from kyphocheck.yamlio import format_loc, line_of
-
-ItemType = Literal[
-    "yes_no",
-    "choice",
-    "multi_choice",
-    "text",
-    "number",
-    "date",
-    "datetime",
-    "medications",
-    "allergies",
-]
-Id = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
-
-# Names every expression may read besides the items.
-CONTEXT_NAMES = frozenset({"patient", "procedure", "age_years", "computed", "protocol", "now"})
-
-
-class Choice(Strict):
-    """One option of a choice item."""
-
-    value: str = Id
-    label: str
-
-
-class Validator(Strict):
-    """An extra check on an answer: `expr` must be true; `value` is the answer."""
-
-    expr: str
-    message: str
-
-
-class Item(Strict):
-    """One question of the checklist."""
-
-    id: str = Id
-    type: ItemType
-    prompt: str = Field(min_length=3)
-    help: str | None = None
-    required: bool | str = True
-    when: str | None = None
-    choices: tuple[Choice, ...] = ()
-    unit: str | None = None
-    min: float | None = None
-    max: float | None = None
-    decimals: int | None = Field(default=None, ge=0, le=6)
-    max_length: int = Field(default=500, gt=0)
-    past_event: bool = False
-    validate_: tuple[Validator, ...] = Field(default=(), alias="validate")
-    patient_note: str | None = None
-
-    @model_validator(mode="after")
-    def _fits_type(self) -> Self:
-        is_choice = self.type in ("choice", "multi_choice")
-        if is_choice and not self.choices:
-            raise ValueError(f"a {self.type} item needs choices")
-        if self.choices and not is_choice:
-            raise ValueError(f"choices are only for choice items, not {self.type}")
-        values = [c.value for c in self.choices]
-        if len(set(values)) != len(values):
-            raise ValueError("choice values must be unique")
-        numeric = (self.unit, self.min, self.max, self.decimals)
-        if self.type != "number" and any(v is not None for v in numeric):
-            raise ValueError("unit, min, max and decimals are only for number items")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is greater than max")
-        if self.past_event and self.type not in ("date", "datetime"):
-            raise ValueError("past_event is only for date and datetime items")
-        return self
-
-    @property
-    def choice_values(self) -> tuple[str, ...]:
-        """The allowed values of a choice item."""
-        return tuple(c.value for c in self.choices)
-
-
-class Section(Strict):
-    """A titled group of items."""
-
-    id: str = Id
-    title: str | None = None
-    items: tuple[Item, ...] = ()
-
-
-class Rule(Strict):
-    """A condition on the answers that makes a finding."""
-
-    id: str = Id
-    item: str
-    when: str
-    severity: Severity
-    message: str = Field(min_length=10)
-    source: str = Field(min_length=3)
-    confirm: bool = False
-
-
-class ChecklistFile(Strict):
-    """A checklist file as written."""
-
-    id: str = Id
-    version: str
-    title: str
-    procedure_name: str
-    patient_description: str
-    extends: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]*$")
-    sections: tuple[Section, ...] = ()
-    rules: tuple[Rule, ...] = ()
-
-
-class PartFile(Strict):
-    """A shared part of checklists."""
-
-    part: str
-    sections: tuple[Section, ...] = ()
-    rules: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +115,10 @@ class Checklist:
         return {compiled.item.id: compiled for compiled in self.items}
 
 
+class UnknownChecklist(InputError):
+    """No checklist of that id: the caller names the file or option that asked for it."""
+
+
 def _load_model(data_file: DataFile, model: type[Strict]) -> tuple[Any, Any]:
     data = data_file.load()
     try:
@@ -240,7 +137,9 @@ def load_checklist(site: Site, checklist_id: str) -> Checklist:
     data_file = available.get(f"{checklist_id}.yaml")
     if data_file is None:
         ids = [name.removesuffix(".yaml") for name in available]
-        raise InputError(f"unknown checklist '{checklist_id}'{suggest(checklist_id, ids)}")
+        raise UnknownChecklist(
+            Problem(message=f"unknown checklist {quoted(checklist_id)}{suggest(checklist_id, ids)}")
+        )
     checklist, data = _load_model(data_file, ChecklistFile)
     assert isinstance(checklist, ChecklistFile)
     if checklist.id != checklist_id:

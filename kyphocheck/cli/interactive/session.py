@@ -26,7 +26,7 @@ from kyphocheck.site.checklist import list_checklists, load_checklist
 from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
-from kyphocheck.yamlio import load_data_file
+from kyphocheck.yamlio import ANSWERS_FILE, load_data_file
 
 
 def require_terminal() -> None:
@@ -60,7 +60,7 @@ def start(
     """A new interactive run, pre-filled from an answers file if one is given."""
     document: dict[str, Any] = {"patient": {}, "procedure": {}, "answers": {}}
     if answers is not None:
-        data = load_data_file(answers)
+        data = load_data_file(answers, limits=ANSWERS_FILE)
         if not isinstance(data, dict):
             raise InputError(Problem(str(answers), message="an answers file must be a mapping"))
         for key in ("checklist", "patient", "procedure", "answers", "overrides"):
