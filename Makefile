@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_NOW := 2026-12-01T07:45-06:00
 
-.PHONY: demo test lint bench clean system-deps
+.PHONY: demo test lint bench attack clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lint: $(VENV)/.installed-dev
 ## bench: startup and scripted-run timings (medians of whole-process runs)
 bench: system-deps $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py
+
+## attack: fuzzed answers files, the largest input, and a single-byte tamper sweep of a record
+attack: system-deps $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/attack.py
 
 clean:
 	rm -rf $(VENV) demo-records .demo-identity .pytest_cache .mypy_cache .ruff_cache
