@@ -99,7 +99,7 @@ def test_bad_protocol_row_names_file_line_field(tmp_path: Path, site: Site) -> N
         load_site_protocol(bad)
     line = info.value.lines()[0]
     assert "checklists/protocol/drugs.yaml:" in line
-    assert "drugs.yaml:113: drugs[8].hold.weeks: unknown field" in line
+    assert "drugs.yaml:114: drugs[8].hold.weeks: unknown field" in line
 
 
 def test_site_override_changes_a_hold(tmp_path: Path, site: Site, protocol: Protocol) -> None:

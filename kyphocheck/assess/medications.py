@@ -68,19 +68,33 @@ def assess_medications(
         return finding
 
     for medication in medications:
-        drug = table.find(medication.name)
+        matched = table.match(medication.name)
+        drug = matched.drug
         if drug is None:
             computed.append({"name": medication.name, "known": False})
+            near = (
+                f"the name is close to {' and to '.join(matched.candidates)}: confirm which"
+                if matched.candidates
+                else ""
+            )
             add(
                 f"unknown_medicine:{slug(medication.name)}",
                 table.policy.unknown_medicine,
                 sentence(
                     f"{medication.name} is not in the protocol's drug table",
+                    near,
                     "recorded; check with the pharmacist whether it affects bleeding or sedation",
                 ),
                 "Protocol policy (drugs.yaml): medicines not in the table are recorded for review",
             )
             continue
+        if matched.near_miss:
+            add(
+                f"name_near_miss:{slug(drug.generic)}",
+                table.policy.near_miss_name,
+                sentence(f"{matched.display}: confirm the name with the patient's list"),
+                "kyphocheck name matching: a near-miss of one drug's name is assessed as that drug",
+            )
 
         drug_class = table.classes[drug.drug_class]
         variant = choose_variant(drug, medication, context)
@@ -91,16 +105,18 @@ def assess_medications(
         advice = (variant and variant.advice) or drug.advice
         source = (variant and variant.source) or drug.source
         confirm = bool((variant and variant.confirm) or drug.confirm)
-        display = (
-            drug.generic
-            if normalise_name(medication.name) == drug.generic
-            else (f"{medication.name} ({drug.generic})")
-        )
+        if matched.near_miss:
+            display = matched.display
+        elif normalise_name(medication.name) == drug.generic:
+            display = drug.generic
+        else:
+            display = f"{medication.name} ({drug.generic})"
         key = slug(drug.generic)
         entry: dict[str, Any] = {
             "name": medication.name,
             "known": True,
             "generic": drug.generic,
+            "read_as": matched.known_as if matched.near_miss else None,
             "display": display,
             "class": drug.drug_class,
             "class_label": drug_class.label,

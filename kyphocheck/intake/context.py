@@ -30,7 +30,7 @@ def derive(
     allergies: list[Allergy] = answers.get("allergies") or []
     classes = []
     for medication in medications:
-        drug = protocol.drugs.find(medication.name)
+        drug = protocol.drugs.match(medication.name).drug
         if drug is not None and drug.drug_class not in classes:
             classes.append(drug.drug_class)
     categories = []

@@ -221,7 +221,7 @@ def _medications(
                 problems.add([*here, "dose"], 'must be one line of text, e.g. "5 mg twice a day"')
         regimen = entry.get("regimen")
         if regimen is not None:
-            drug = protocol.drugs.find(name)
+            drug = protocol.drugs.match(name).drug
             variants = [v.id for v in drug.variants] if drug else []
             if regimen not in variants:
                 allowed = ", ".join(variants) if variants else "none for this medicine"

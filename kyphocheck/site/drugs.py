@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Self
 
@@ -9,14 +10,13 @@ from pydantic import Field, field_validator, model_validator
 
 from kyphocheck.expressions import Expression, ExpressionError, compile_expression
 from kyphocheck.schema import Duration, Severity, Sourced, Strict
+from kyphocheck.site.drug_names import near_misses, normalise_name
 
 # Names the drug `when` expressions may read.
 DRUG_EXPRESSION_NAMES = frozenset({"computed", "patient", "procedure", "age_years"})
 
 
-def normalise_name(name: str) -> str:
-    """Case- and space-insensitive form of a medicine or substance name."""
-    return " ".join(name.casefold().split())
+__all__ = ["DrugTable", "NameMatch", "normalise_name"]
 
 
 class DrugClass(Strict):
@@ -95,9 +95,36 @@ class DrugPolicy(Strict):
     """Severities for what the drug table cannot say row by row."""
 
     unknown_medicine: Severity
+    # A name read as the one drug it nearly spells ("eliqus" as Eliquis): confirm the name.
+    # Site tables made before this field existed get notify.
+    near_miss_name: Severity = Severity.NOTIFY
     last_dose_unknown: Severity
     not_prescriber_approved: Severity
     source_prescriber_approval: str
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """What a typed medicine name was read as."""
+
+    typed: str
+    drug: Drug | None
+    known_as: str | None = None  # the table's spelling of the name it matched
+    near_miss: bool = False  # read as `known_as` though typed otherwise
+    candidates: tuple[str, ...] = ()  # near two or more drugs: not guessed
+
+    @property
+    def named(self) -> str:
+        """The drug it was read as, brand and generic: "Eliquis (apixaban)"."""
+        if self.drug is None:
+            return self.typed
+        known = self.known_as or self.drug.generic
+        return known if known == self.drug.generic else f"{known} ({self.drug.generic})"
+
+    @property
+    def display(self) -> str:
+        """How the finding names it: "'eliqus' read as Eliquis (apixaban)"."""
+        return f"'{self.typed}' read as {self.named}" if self.near_miss else self.named
 
 
 class DrugTable(Strict):
@@ -127,6 +154,31 @@ class DrugTable(Strict):
     def by_name(self) -> dict[str, Drug]:
         """Every generic and brand name, normalised, to its row."""
         return {normalise_name(name): drug for drug in self.drugs for name in drug.names}
+
+    @cached_property
+    def spellings(self) -> tuple[tuple[str, str], ...]:
+        """Every generic and brand name, normalised and as the table writes it."""
+        return tuple((normalise_name(n), n) for drug in self.drugs for n in drug.names)
+
+    def match(self, typed: str) -> NameMatch:
+        """The drug a typed name means: exactly, as a near-miss of one drug's name, or none."""
+        drug = self.find(typed)
+        if drug is not None:
+            key = normalise_name(typed)
+            known = next(
+                (
+                    n
+                    for n in drug.names
+                    if key == normalise_name(n) or key.startswith(f"{normalise_name(n)} ")
+                ),
+                drug.generic,
+            )
+            return NameMatch(typed, drug, known)
+        near = near_misses(typed, self.spellings, lambda s: self.by_name[normalise_name(s)].generic)
+        if len(near) == 1:
+            [spelling] = near.values()
+            return NameMatch(typed, self.by_name[normalise_name(spelling)], spelling, True)
+        return NameMatch(typed, None, candidates=tuple(sorted(near.values())))
 
     def find(self, name: str) -> Drug | None:
         """The row for a medicine name, generic or brand, in any case.

@@ -135,7 +135,7 @@ def _medication_entry(
         ).strip()
         keep("name", name=_known_name(prompter, drugs, names, typed))
     name = entry["name"]
-    drug = drugs.find(name)
+    drug = drugs.match(name).drug
     if making.needs("regimen") and drug is not None and drug.variants:
         options = [(v.label, v.id) for v in drug.variants]
         options.append(("not sure (the longer hold applies)", SKIP))
@@ -168,8 +168,15 @@ def _medication_entry(
 
 def _known_name(prompter: Prompter, drugs: Any, names: list[str], typed: str) -> str:
     """Offer the known names a typed beginning matches (Enter does not take a suggestion)."""
-    if drugs.find(typed) is not None:
+    matched = drugs.match(typed)
+    if matched.drug is not None and not matched.near_miss:
         return typed
+    if matched.near_miss:
+        # Asked before the entry is kept: a typo of a blood thinner is a safety question.
+        named = matched.named
+        options = [(f"Yes: {named}", matched.known_as), (f"No: keep '{typed}' as typed", SKIP)]
+        chosen = prompter.select(f"'{typed}': did you mean {named}?", options)
+        return typed if chosen == SKIP else str(chosen)
     start = typed.casefold()
     candidates = [n for n in names if n.casefold().startswith(start)]
     candidates += [n for n in names if start in n.casefold() and n not in candidates]
