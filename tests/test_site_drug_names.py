@@ -115,3 +115,31 @@ def test_common_medicines_are_never_read_as_another_drug(table: DrugTable) -> No
         ):
             wrong.append(f"{name} -> {matched.named}")
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("name", "on_the_day", "ahead"),
+    [("Eliquis", "stop", "notify"), ("Plavix", "stop", "notify"), ("warfarin", "stop", "notify")],
+)
+def test_an_unknown_last_dose_of_a_blood_thinner_is_a_stop_on_the_day(
+    tmp_path: Path, name: str, on_the_day: str, ahead: str
+) -> None:
+    import yaml
+
+    from kyphocheck.assess import assess
+    from kyphocheck.intake.prepare import prepare
+    from kyphocheck.site.folder import Site
+    from kyphocheck.times import Clock
+    from tests.conftest import NOW, example_data
+
+    data = example_data()
+    data["answers"]["medications"] = [{"name": name, "prescriber_approved": True}]
+    path = tmp_path / "a.yaml"
+    path.write_text(yaml.safe_dump(data))
+    site, clock = Site.open(None), Clock(NOW, fixed=True)
+    for partial, expected in ((False, on_the_day), (True, ahead)):
+        prepared = prepare(site, path, clock, partial=partial)
+        found = assess(prepared.checklist, prepared.protocol, prepared.encounter, NOW)
+        [unknown] = [f for f in found.findings if f.id.startswith("last_dose_unknown:")]
+        assert unknown.severity.value == expected
+        assert "the hold cannot be confirmed" in unknown.message

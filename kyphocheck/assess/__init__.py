@@ -56,7 +56,7 @@ def assess(
     context = encounter_context(protocol, encounter, answers, now, item_ids)
 
     med_findings, medications = assess_medications(
-        protocol, answers.get("medications") or [], scheduled, context
+        protocol, answers.get("medications") or [], scheduled, context, encounter.made_ahead
     )
     allergy_findings, allergy_computed = assess_allergies(
         protocol, answers.get("allergies") or [], scheduled, now, encounter.patient.weight_kg

@@ -49,6 +49,7 @@ def assess_medications(
     medications: list[Medication],
     scheduled: datetime,
     context: dict[str, Any],
+    made_ahead: bool = False,
 ) -> tuple[list[Finding], list[dict[str, Any]]]:
     """Findings for the medicines, and what was computed for each (for the record and sheet)."""
     table = protocol.drugs
@@ -158,11 +159,15 @@ def assess_medications(
         entry["latest_permitted_dose"] = latest.isoformat()
         hold_words = f"hold {hold.text}" + (f", {variant.label}" if variant else "")
         if medication.last_dose is None:
+            unknown = table.policy.last_dose_unknown
+            if drug_class.last_dose_unknown is not None and not made_ahead:
+                unknown = drug_class.last_dose_unknown
             verdict = add(
                 f"last_dose_unknown:{key}",
-                table.policy.last_dose_unknown,
+                unknown,
                 sentence(
-                    f"{display}: the last dose is not recorded ({hold_words})",
+                    f"{display}: the last dose is not recorded, so the hold cannot be confirmed "
+                    f"({hold_words})",
                     f"confirm it was no later than {format_local(latest, zone)} before going ahead",
                 ),
                 source,

@@ -142,6 +142,7 @@ def build_encounter(
     default_timezone: str | None,
     *,
     partial: bool = False,
+    made_ahead: bool = False,
 ) -> Encounter:
     """Check an answers file's header and answers against the checklist; type every value.
 
@@ -201,6 +202,7 @@ def build_encounter(
         overrides=tuple(Override(**o.model_dump()) for o in parsed.overrides),
         notes=tuple(notes),
         not_applicable=tuple(not_applicable),
+        made_ahead=made_ahead,
     )
 
 

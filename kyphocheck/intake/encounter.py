@@ -118,6 +118,9 @@ class Encounter:
     overrides: tuple[Override, ...] = ()
     notes: tuple[str, ...] = field(default=())
     not_applicable: tuple[str, ...] = ()  # items not asked: their condition (`when`) was false
+    # A take-home sheet prepared days ahead: day-of answers (a last dose) may not exist yet.
+    # On the day (`run`, the interview) an unknown last dose of a blood thinner is a stop.
+    made_ahead: bool = False
 
     @property
     def age_years(self) -> int:

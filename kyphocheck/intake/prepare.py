@@ -91,5 +91,6 @@ def _check(
         clock.now,
         loaded.site.config.timezone,
         partial=partial,
+        made_ahead=partial,  # only take-home sheets are prepared with answers still to come
     )
     return Prepared(checklist, protocol, encounter, display, data)

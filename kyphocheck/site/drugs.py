@@ -25,6 +25,9 @@ class DrugClass(Strict):
     label: str
     severity: Severity
     prescriber_approval: bool = False
+    # On the day, a last dose not known for this class: the hold cannot be confirmed. None: the
+    # table's policy (last_dose_unknown) applies.
+    last_dose_unknown: Severity | None = None
 
 
 class DrugVariant(Strict):
