@@ -20,11 +20,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
+from kyphocheck.expressions import BoundedSandbox
 from kyphocheck.record.render import BYTECODE_CACHE, render
 from kyphocheck.record.workers import WorkerPool
 
@@ -156,7 +156,7 @@ def _font_config(template_dirs: tuple[Path, ...]) -> Any:
 def page_html(request: PdfRequest) -> str:
     """The HTML page a PDF is printed from: the Markdown in the layout, with the stylesheet."""
     record = request.record
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=FileSystemLoader([str(p) for p in request.template_dirs]),
         undefined=StrictUndefined,
         autoescape=True,
