@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,13 @@ class InputError(KyphocheckError):
         self.problems = [p if isinstance(p, Problem) else Problem(message=p) for p in problems]
         # The answers-file fields the problems are about, where known (the prompts re-ask them):
         # each problem's own, and those of a problem about many ("missing: a, b").
-        self.fields = [p.loc for p in self.problems if p.loc] + list(more_fields)
+        self._more_fields = tuple(more_fields)
+        self.fields = [p.loc for p in self.problems if p.loc] + list(self._more_fields)
         super().__init__("; ".join(self.lines()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent back by a PDF worker, the problems stay values (file, line), not one text.
+        return (type(self), (self.problems, self._more_fields))
 
     def lines(self) -> list[str]:
         """One line for each problem found, so a user can fix them all at once."""
