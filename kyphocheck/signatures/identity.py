@@ -244,14 +244,23 @@ def _sync_folder(folder: Path) -> None:
             os.close(descriptor)
 
 
-def load_identity(passphrase: str, path: Path | None = None) -> Identity:
-    """Read and decrypt the user's identity; one clear error for each way this can fail."""
+def require_identity(path: Path | None = None) -> Path:
+    """The user's identity file, or the error that there is none.
+
+    Checked before the passphrase is asked for: on a first run the nurse must not type a
+    passphrase only to learn there was nothing to unlock.
+    """
     path = path or identity_path()
     if not path.is_file():
         raise SignerError(
             f"no signing identity at {path}: run 'kyphocheck signer init', or use --no-sign"
         )
-    return read_identity(path, passphrase)
+    return path
+
+
+def load_identity(passphrase: str, path: Path | None = None) -> Identity:
+    """Read and decrypt the user's identity; one clear error for each way this can fail."""
+    return read_identity(require_identity(path), passphrase)
 
 
 def read_identity(path: Path, passphrase: str) -> Identity:
