@@ -213,7 +213,9 @@ def _check_fixture(
             )
             return
         zone = fixture_zone(parsed.procedure.timezone or site.config.timezone)
-        clock = Clock(now or morning_of(parsed.procedure.scheduled, zone), fixed=True)
+        # The fixture's own clock first: its times were written for it, whatever --now says.
+        start = parsed.clock or now or morning_of(parsed.procedure.scheduled, zone)
+        clock = Clock(start, fixed=True)
         encounter = build_encounter(
             parsed, data, str(fixture.path), checklist, protocol, clock.now, site.config.timezone
         )
