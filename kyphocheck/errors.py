@@ -9,6 +9,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 # Characters that would end the line, move the cursor, change the terminal (ESC), hide text or
 # reverse it (bidirectional controls): shown escaped in every message, never printed raw.
@@ -101,8 +102,13 @@ class InputError(KyphocheckError):
         self.problems = [p if isinstance(p, Problem) else Problem(message=p) for p in problems]
         # The answers-file fields the problems are about, where known (the prompts re-ask them):
         # each problem's own, and those of a problem about many ("missing: a, b").
-        self.fields = [p.loc for p in self.problems if p.loc] + list(more_fields)
+        self._more_fields = tuple(more_fields)
+        self.fields = [p.loc for p in self.problems if p.loc] + list(self._more_fields)
         super().__init__("; ".join(self.lines()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent back by a PDF worker, the problems stay values (file, line), not one text.
+        return (type(self), (self.problems, self._more_fields))
 
     def lines(self) -> list[str]:
         """One line for each problem found, so a user can fix them all at once."""

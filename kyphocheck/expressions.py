@@ -2,6 +2,8 @@
 
 They are Jinja expressions compiled once in an immutable sandbox with StrictUndefined, as copier
 does: no home-made parser, and a site's file can never run Python or change the data it sees.
+`BoundedSandbox` is that sandbox, shared with the document templates and the PDF layout, so one
+class decides what a site's Jinja may cost.
 """
 
 from __future__ import annotations
@@ -13,18 +15,105 @@ from functools import cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, meta, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+# The largest text or list an operator in a site's Jinja may make, and the largest whole number
+# (in bits): far above what any document needs, far below what hangs a run or fills memory.
+MAX_SEQUENCE = 100_000
+MAX_INTEGER_BITS = 10_000
 
 
 class ExpressionError(Exception):
     """An expression that does not compile, names something unknown, or fails when run."""
 
 
+def _size(value: object) -> int | None:
+    """The length of a text, list or tuple an operator would grow; None for anything else."""
+    return len(value) if isinstance(value, str | list | tuple) else None
+
+
+def _bits(value: object) -> int | None:
+    """The size in bits of a whole number (not a bool); None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value).bit_length()
+    return None
+
+
+def _result_size(operator: str, left: object, right: object) -> tuple[int, int] | None:
+    """(size, limit) of what `left operator right` would make, if it grows; else None.
+
+    Worked out before the operation runs: `'x' * 4000000000` must fail at once, not after
+    Python has tried to allocate four gigabytes.
+    """
+    left_size, right_size = _size(left), _size(right)
+    left_bits, right_bits = _bits(left), _bits(right)
+    if operator == "+" and left_size is not None and right_size is not None:
+        return left_size + right_size, MAX_SEQUENCE
+    if operator == "*":
+        if left_size is not None and isinstance(right, int):
+            return left_size * max(right, 0), MAX_SEQUENCE
+        if right_size is not None and isinstance(left, int):
+            return right_size * max(left, 0), MAX_SEQUENCE
+        if left_bits is not None and right_bits is not None:
+            return left_bits + right_bits, MAX_INTEGER_BITS
+    if operator == "**" and left_bits is not None and isinstance(right, int) and right > 0:
+        return left_bits * right, MAX_INTEGER_BITS
+    return None
+
+
+def _refuse(operator: str, size: int, limit: int) -> SecurityError:
+    what = "bits" if limit == MAX_INTEGER_BITS else "items"
+    return SecurityError(
+        f"the result of '{operator}' would have {size:,} {what}; at most {limit:,} are allowed"
+    )
+
+
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's compiler, with every `~` (which no operator hook reaches) checked by the sandbox."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        """Compile `a ~ b` as before, its result passed through `BoundedSandbox.joined`."""
+        self.write("environment.joined(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with the operators that can build huge values bounded.
+
+    The sandbox keeps a site's Jinja from running Python or changing the data, but not from
+    asking for `'x' * 4000000000`: that hung a run (Jinja even tries it while compiling, to
+    fold constants) and ate memory. Intercepted operators are never folded, and `call_binop`
+    refuses a text or list over MAX_SEQUENCE items or a number over MAX_INTEGER_BITS bits with
+    a SecurityError, which the callers report as a broken template or expression. `range()` is
+    already bounded by the sandbox (jinja2.sandbox.MAX_RANGE items). Text joined with `~`
+    is checked once made: it is at most as long as its parts, so it can grow only by doubling.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+    code_generator_class = _BoundedCodeGenerator
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """Run `left operator right`, unless the result would be too big to make."""
+        grows = _result_size(operator, left, right)
+        if grows is not None and grows[0] > grows[1]:
+            raise _refuse(operator, *grows)
+        return super().call_binop(context, operator, left, right)
+
+    def joined(self, text: str) -> str:
+        """The result of `~`, refused when it is longer than MAX_SEQUENCE characters."""
+        if len(text) > MAX_SEQUENCE:
+            raise _refuse("~", len(text), MAX_SEQUENCE)
+        return text
+
+
 @cache
-def sandbox() -> ImmutableSandboxedEnvironment:
+def sandbox() -> BoundedSandbox:
     """The one sandboxed environment that compiles every expression."""
-    return ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    return BoundedSandbox(undefined=StrictUndefined, autoescape=False)
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,8 @@ def test_unknown_medicine_is_recorded(build: Builder) -> None:
 
 def test_missing_last_dose_gives_latest_permitted(build: Builder) -> None:
     result = build.assess({"medications": [{"name": "Plavix", "prescriber_approved": True}]})
-    assert by_id(result)["last_dose_unknown:clopidogrel"] == "notify"
+    # On the day the hold cannot be confirmed: a stop (issue 11), not the old notify.
+    assert by_id(result)["last_dose_unknown:clopidogrel"] == "stop"
     entry = result.computed["medications"][0]
     assert datetime.fromisoformat(entry["latest_permitted_dose"]) == SCHEDULED - timedelta(days=7)
     assert entry["hold_met"] is None

@@ -143,11 +143,15 @@ def pdf_workers() -> WorkerPool:
 
 
 def signing_identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) -> Identity | None:
-    """The signing identity, unlocked and checked against the real clock; None with --no-sign."""
+    """The signing identity, unlocked and checked against the real clock; None with --no-sign.
+
+    A missing identity is said before the passphrase is asked for.
+    """
     if no_sign:
         return None
-    from kyphocheck.signatures.identity import load_identity, read_passphrase
+    from kyphocheck.signatures.identity import read_identity, read_passphrase, require_identity
 
-    identity = load_identity(read_passphrase(passphrase_file))
+    path = require_identity()
+    identity = read_identity(path, read_passphrase(passphrase_file))
     identity.check_usable(clock.real_now())
     return identity

@@ -86,8 +86,8 @@ def check(
     """Check a site's checklists, protocol and templates before they reach a nurse (for CI).
 
     Renders every template against every fixture (the site's fixtures/ and the built-in
-    ones, checked as one hour before their procedure unless --now is given). Exit 0 when
-    clean, 1 when problems were found.
+    ones, checked at their own now:, or else one hour before their procedure unless --now is
+    given). Exit 0 when clean, 1 when problems were found.
     """
     from kyphocheck.errors import UsageError, WriteError
     from kyphocheck.sitecheck.checks import check_site

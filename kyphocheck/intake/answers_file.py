@@ -29,7 +29,7 @@ from kyphocheck.schema import Strict, validation_problems
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.folder import check_timezone
 from kyphocheck.site.protocol import Protocol
-from kyphocheck.times import parse_date, parse_datetime
+from kyphocheck.times import Clock, parse_date, parse_datetime, parse_now
 from kyphocheck.yamlio import ANSWERS_FILE, load_data_file
 
 _LEVEL = r"^(C[1-7]|T(1[0-2]|[1-9])|L[1-5]|S1)$"
@@ -100,10 +100,15 @@ class OverrideFields(Strict):
 
 
 class AnswersFile(Strict):
-    """The whole answers file, before the answers are checked against the checklist."""
+    """The whole answers file, before the answers are checked against the checklist.
+
+    `now` is for fixtures: the clock `kyphocheck check` uses for the file, which `run` and
+    `sheet` take only from --now (see `refuse_file_clock`).
+    """
 
     version: Literal[1] = 1
     checklist: str
+    now: str | None = None
     patient: PatientFields
     procedure: ProcedureFields
     answers: dict[str, Any] = {}
@@ -116,6 +121,47 @@ class AnswersFile(Strict):
         if value is not True and value is not False and value == 1 and isinstance(value, int):
             return value
         raise ValueError("must be 1")
+
+    @field_validator("now")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_now(value)
+        return value
+
+    @property
+    def clock(self) -> datetime | None:
+        """The fixture's own clock, when the file sets one."""
+        return parse_now(self.now) if self.now is not None else None
+
+
+def refuse_file_clock(data: Any, display: str, clock: Clock) -> None:
+    """Refuse an answers file whose `now:` is not the command's --now.
+
+    A record's clock decides which holds and fasting times are met, and the record says who
+    fixed it. `now:` is how a fixture carries the clock `check` assesses it at; taken silently
+    by `run` it would backdate a clinical record from a file, and ignored silently it would
+    assess the answers at a time their author did not mean. So it is accepted only when the
+    command line says the same (--now), where the record marks the clock as fixed.
+    """
+    written = data.get("now") if isinstance(data, dict) else None
+    if written is None:
+        return
+    problems = Problems(display, data)
+    try:
+        moment = parse_now(str(written))
+    except ValueError as exc:
+        problems.add(["now"], str(exc))
+        raise problems.error() from None
+    if clock.fixed and clock.now == moment:
+        return
+    given = f"--now is {clock.now.isoformat()}" if clock.fixed else "no --now is given"
+    problems.add(
+        ["now"],
+        f"the file sets the clock to {written} for 'kyphocheck check', but {given}; "
+        f"give --now {written} to run it at that time, or remove now:",
+    )
+    raise problems.error()
 
 
 def read_answers_file(path: Path) -> tuple[AnswersFile, Any]:

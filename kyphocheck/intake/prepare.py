@@ -10,7 +10,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from kyphocheck.errors import InputError, Problem
-from kyphocheck.intake.answers_file import AnswersFile, build_encounter, read_answers_file
+from kyphocheck.intake.answers_file import (
+    AnswersFile,
+    build_encounter,
+    read_answers_file,
+    refuse_file_clock,
+)
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.schema import validation_problems
 from kyphocheck.site.checklist import Checklist, UnknownChecklist
@@ -52,9 +57,10 @@ def prepare(
     """Read an answers file and check it against its checklist and the protocol.
 
     `partial`: required answers may be missing (a take-home sheet made days ahead, before the
-    day-of checks); every answer given is still checked.
+    day-of checks); every answer given is still checked. A fixture's `now:` must be `clock`.
     """
     parsed, data = read_answers_file(answers_path)
+    refuse_file_clock(data, str(answers_path), clock)
     return _check(loaded or SiteData(site), parsed, data, str(answers_path), clock, partial)
 
 

@@ -2,13 +2,15 @@
 
 Markdown -> HTML (markdown-it-py, raw HTML disabled) -> a sandboxed, autoescaped HTML layout with
 a print stylesheet -> WeasyPrint, as PDF/A-3b with record.json attached (relationship Data).
-WeasyPrint is imported here only, so commands that make no PDF never load it. Fonts are
+WeasyPrint is imported here only (and in resources.py, which only `render_pdf` imports), so
+commands that make no PDF never load it. A PDF loads only files in the template folders. Fonts are
 subsetted by HarfBuzz (libharfbuzz-subset0): fontTools, WeasyPrint's fallback, took most of the
 time of a record on DejaVu Sans (make bench).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import re
@@ -20,11 +22,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
+from kyphocheck.errors import InputError, Problem
+from kyphocheck.expressions import BoundedSandbox
 from kyphocheck.record.render import BYTECODE_CACHE, render
 from kyphocheck.record.workers import WorkerPool
 
@@ -50,6 +53,10 @@ def _mark_severity(state: StateCore) -> None:
             "paragraph_open",
         ):
             tokens[following].attrSet("class", css)
+
+
+class RefusedResources(InputError):
+    """The layout asked for URLs a record's PDF may not load (or that could not be read)."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +163,7 @@ def _font_config(template_dirs: tuple[Path, ...]) -> Any:
 def page_html(request: PdfRequest) -> str:
     """The HTML page a PDF is printed from: the Markdown in the layout, with the stylesheet."""
     record = request.record
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=FileSystemLoader([str(p) for p in request.template_dirs]),
         undefined=StrictUndefined,
         autoescape=True,
@@ -207,11 +214,21 @@ def render_pdf(request: PdfRequest) -> bytes:
         created=made_at,
         modified=made_at,
     )
-    document = HTML(string=html, base_url=str(template_dirs[0]))
-    pdf: bytes = document.write_pdf(
-        font_config=_font_config(template_dirs),
-        pdf_variant="pdf/a-3b",
-        attachments=[attachment],
-        pdf_identifier=record["record_id"].encode(),
-    )
+    from kyphocheck.record.resources import RefusedResource, TemplateFetcher
+
+    fetcher = TemplateFetcher(template_dirs)
+    document = HTML(string=html, base_url=str(template_dirs[0]), url_fetcher=fetcher)
+    pdf: bytes = b""
+    with contextlib.suppress(RefusedResource):  # the fetcher keeps what it refused
+        pdf = document.write_pdf(
+            font_config=_font_config(template_dirs),
+            pdf_variant="pdf/a-3b",
+            attachments=[attachment],
+            pdf_identifier=record["record_id"].encode(),
+        )
+    if fetcher.refused:
+        raise RefusedResources(
+            Problem(f"templates/{LAYOUT}", message=f"{url}: {reason}")
+            for url, reason in dict(fetcher.refused).items()
+        )
     return pdf

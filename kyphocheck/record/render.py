@@ -1,6 +1,7 @@
 """Rendering documents from Jinja templates in a sandbox.
 
-Templates are a site's code-free data: they run in an immutable sandbox with StrictUndefined.
+Templates are a site's code-free data: they run in an immutable sandbox with StrictUndefined,
+whose operators cannot build huge values (`BoundedSandbox`) and whose output is bounded.
 A patient's text is data, never template code or Markdown: every value a template prints is
 escaped for Markdown unless it was produced as markup by kyphocheck itself.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,14 @@ from jinja2 import (
     TemplateNotFound,
 )
 from jinja2.bccache import Bucket
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kyphocheck.errors import InputError, Problem
+from kyphocheck.expressions import BoundedSandbox
+
+# A document is a few pages; a template that writes more is looping out of control.
+MAX_OUTPUT = 2_000_000
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~])")
 # Only what would start a block at the beginning of a line: "1. ", "- ", "+ ", "=".
@@ -131,7 +137,7 @@ def _patient_dates(
 
 def make_environment(
     template_dirs: list[Path], zone: ZoneInfo, language: str = "en"
-) -> ImmutableSandboxedEnvironment:
+) -> BoundedSandbox:
     """The sandboxed environment that renders kyphocheck's documents.
 
     Clinical times (`when`) are written the same way in every record; the patient's (`day`,
@@ -140,7 +146,7 @@ def make_environment(
     no code, only a template.
     """
     day, clock = _patient_dates(zone, language)
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=RecordingLoader(template_dirs),
         undefined=StrictUndefined,
         finalize=_finalize,
@@ -168,9 +174,13 @@ def template_hashes(env: ImmutableSandboxedEnvironment) -> dict[str, str]:
 
 
 def render(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
-    """Render one template; any template error is bad input naming the template."""
+    """Render one template; any template error is bad input naming the template.
+
+    Rendered piece by piece, so a template that writes more than MAX_OUTPUT characters (a loop
+    printing a large value again and again) stops there instead of filling memory.
+    """
     try:
-        return env.get_template(name).render(context)
+        return _bounded(env.get_template(name).generate(context))
     except TemplateNotFound as exc:
         raise InputError(
             Problem(f"templates/{name}", message=f"template not found ({exc.name})")
@@ -186,6 +196,17 @@ def render(env: ImmutableSandboxedEnvironment, name: str, context: dict[str, Any
         raise InputError(
             Problem(f"templates/{name}", _template_line(exc), message=reason)
         ) from None
+
+
+def _bounded(pieces: Iterator[str]) -> str:
+    written: list[str] = []
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            raise SecurityError(f"the document would be longer than {MAX_OUTPUT:,} characters")
+        written.append(piece)
+    return "".join(written)
 
 
 def _template_line(exc: BaseException) -> int | None:

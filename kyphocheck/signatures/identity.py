@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,15 +171,26 @@ def _encryption(passphrase: str) -> Any:
 
 
 def save_identity(identity: Identity, passphrase: str, path: Path | None = None) -> Path:
-    """Write the identity as PKCS#12 (AES-256), mode 0600, atomically; never over another."""
+    """Write the identity as PKCS#12 (AES-256), mode 0600, atomically; never over another.
+
+    Neither file is ever opened through a link planted at its name. Each is written to a new
+    file of its own (O_EXCL | O_NOFOLLOW, 0600) and then put in place: the key by a hard link,
+    which fails on anything already at the name (an identity, or a symbolic link: a key is
+    never replaced); the certificate, a public copy that belongs to the new key, by rename,
+    which replaces what was at the name (a link included) and never writes through it.
+    """
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     if len(passphrase) < 8:
         raise UsageError("the passphrase must have at least 8 characters")
     path = path or identity_path()
+    if path.is_symlink():
+        raise UsageError(f"{path} is a symbolic link: remove it; the identity is not written")
     if path.exists():
         raise UsageError(f"{path} already exists: a signing identity is set up already")
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # the key's folder is the owner's only, even if it was made before
     data = pkcs12.serialize_key_and_certificates(
         identity.name.encode(),
         identity.key,
@@ -187,31 +198,69 @@ def save_identity(identity: Identity, passphrase: str, path: Path | None = None)
         list(identity.chain) or None,
         _encryption(passphrase),
     )
-    descriptor, temp = tempfile.mkstemp(dir=path.parent, prefix=".signer.")
+    temp = _write_new(folder, data)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(temp, path)  # fails if another identity appeared meanwhile
+        os.link(temp, path)  # fails if another identity (or a link) appeared meanwhile
+    except FileExistsError:
+        raise UsageError(f"{path} already exists: a signing identity is set up already") from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            Path(temp).unlink()
-    pem = path.with_name("signer.pem")
-    descriptor = os.open(pem, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(identity.certificate_pem())
+        temp.unlink(missing_ok=True)
+    temp = _write_new(folder, identity.certificate_pem())
+    try:
+        temp.replace(path.with_name("signer.pem"))
+    finally:
+        temp.unlink(missing_ok=True)
+    _sync_folder(folder)
     return path
 
 
-def load_identity(passphrase: str, path: Path | None = None) -> Identity:
-    """Read and decrypt the user's identity; one clear error for each way this can fail."""
+def _write_new(folder: Path, data: bytes) -> Path:
+    """`data` in a new owner-only file in `folder`, synced to disk; its path."""
+    for _ in range(100):
+        temp = folder / f".signer.{secrets.token_hex(8)}"
+        try:
+            descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            continue
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return temp
+    raise FileExistsError(f"{folder}: no free name for a new file")
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the new names durable: the files are synced, their folder entries too."""
+    with contextlib.suppress(OSError):  # not every file system syncs a folder
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def require_identity(path: Path | None = None) -> Path:
+    """The user's identity file, or the error that there is none.
+
+    Checked before the passphrase is asked for: on a first run the nurse must not type a
+    passphrase only to learn there was nothing to unlock.
+    """
     path = path or identity_path()
     if not path.is_file():
         raise SignerError(
             f"no signing identity at {path}: run 'kyphocheck signer init', or use --no-sign"
         )
-    return read_identity(path, passphrase)
+    return path
+
+
+def load_identity(passphrase: str, path: Path | None = None) -> Identity:
+    """Read and decrypt the user's identity; one clear error for each way this can fail."""
+    return read_identity(require_identity(path), passphrase)
 
 
 def read_identity(path: Path, passphrase: str) -> Identity:

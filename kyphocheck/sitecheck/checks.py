@@ -213,7 +213,9 @@ def _check_fixture(
             )
             return
         zone = fixture_zone(parsed.procedure.timezone or site.config.timezone)
-        clock = Clock(now or morning_of(parsed.procedure.scheduled, zone), fixed=True)
+        # The fixture's own clock first: its times were written for it, whatever --now says.
+        start = parsed.clock or now or morning_of(parsed.procedure.scheduled, zone)
+        clock = Clock(start, fixed=True)
         encounter = build_encounter(
             parsed, data, str(fixture.path), checklist, protocol, clock.now, site.config.timezone
         )
@@ -306,13 +308,20 @@ class _Printing:
 def _print_all(
     site: Site, workers: WorkerPool, printing: list[_Printing], report: CheckReport
 ) -> None:
-    """Print every rendered document: a broken layout or stylesheet fails here."""
-    from kyphocheck.record.pdf import LAYOUT, render_pdf
+    """Print every rendered document: a broken layout or stylesheet fails here.
+
+    So does a layout that makes the PDF load a file outside the template folders or a URL:
+    reported once for the layout, whatever document and fixture it was printing.
+    """
+    from kyphocheck.record.pdf import LAYOUT, RefusedResources, render_pdf
 
     layout = site.find(f"templates/{LAYOUT}").display
     jobs = [Job(render_pdf, (p.request,)) for p in printing]
     for index, result in workers.run(jobs):
-        if isinstance(result, BaseException):
+        if isinstance(result, RefusedResources):
+            for problem in result.problems:
+                report.add(SiteProblem("pdf", layout, None, problem.message))
+        elif isinstance(result, BaseException):
             what = printing[index]
             line = getattr(result, "lineno", None)
             report.add(

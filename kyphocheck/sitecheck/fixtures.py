@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kyphocheck.site.folder import Site
 
-# Fixtures are checked as on the morning of their procedure, unless --now says otherwise.
+# A fixture is checked at its own `now:`; one without it as on the morning of its procedure,
+# unless --now says otherwise.
 FIXTURE_CLOCK_BEFORE_START = timedelta(hours=1)
 
 

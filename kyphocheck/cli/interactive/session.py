@@ -16,6 +16,7 @@ from kyphocheck.cli.console import err, warn
 from kyphocheck.cli.interactive.prompts import EndOfInput, Prompter
 from kyphocheck.cli.signals import interrupt_signals
 from kyphocheck.errors import InputError, Interrupted, KyphocheckError, Problem, UsageError
+from kyphocheck.intake.answers_file import refuse_file_clock
 from kyphocheck.intake.prepare import prepare_document
 from kyphocheck.interview.drafts import Draft, DraftStore
 from kyphocheck.interview.state import Interview
@@ -63,6 +64,7 @@ def start(
         data = load_data_file(answers, limits=ANSWERS_FILE)
         if not isinstance(data, dict):
             raise InputError(Problem(str(answers), message="an answers file must be a mapping"))
+        refuse_file_clock(data, str(answers), options.clock)  # its clock is --now, or none
         for key in ("checklist", "patient", "procedure", "answers", "overrides"):
             if key in data:
                 document[key] = _plain(data[key])
