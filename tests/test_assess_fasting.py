@@ -24,9 +24,12 @@ def test_fasting_boundaries(build: Builder, answers: dict, expected: str | None)
     assert fasting == ({expected: "stop"} if expected else {})
 
 
-def test_meal_kind_defaults_to_light_meal(build: Builder) -> None:
-    result = build.assess({"last_solid_food": "2026-12-01T02:30"}, remove=("last_meal_kind",))
-    assert "fasting_solids" not in by_id(result)
+def test_a_meal_of_unstated_kind_takes_the_fatty_meal_interval(build: Builder) -> None:
+    # 6 hours before the 08:30 start: enough for a light meal, not for an unstated one (8 h).
+    unstated = build.assess({"last_solid_food": "2026-12-01T02:30"}, remove=("last_meal_kind",))
+    assert by_id(unstated)["fasting_solids"] == "stop"
+    light = build.assess({"last_solid_food": "2026-12-01T02:30", "last_meal_kind": "light_meal"})
+    assert "fasting_solids" not in by_id(light)
 
 
 def test_message_gives_earliest_safe_start(build: Builder) -> None:

@@ -45,7 +45,11 @@ def test_unconfirmed_rows_are_listed(site: Site) -> None:
 
 def test_brand_names_find_their_generic(protocol: Protocol) -> None:
     assert protocol.drugs.find("jantoven").generic == "warfarin"
-    assert protocol.drugs.find("Alka-Seltzer").generic == "aspirin"
+    # Brand families with aspirin-free products are not aspirin without the word.
+    assert protocol.drugs.find("Alka-Seltzer") is None
+    assert protocol.drugs.find("Excedrin") is None
+    for name in ("ASA 81", "baby aspirin", "low-dose aspirin", "Durlaza", "Yosprala"):
+        assert protocol.drugs.find(name).generic == "aspirin", name
     assert protocol.drugs.find("Vitamin   E").generic == "vitamin e"
     assert protocol.drugs.find("unknownium") is None
 

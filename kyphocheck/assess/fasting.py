@@ -37,7 +37,7 @@ def assess_fasting(
         return [], computed
 
     findings = []
-    meal_kind: FastingKind = answers.get("last_meal_kind") or "light_meal"
+    meal_kind: FastingKind = answers.get("last_meal_kind") or rules.unstated_meal
     checks: list[tuple[str, str, FastingKind, str]] = [
         ("fasting_solids", "last_solid_food", meal_kind, "solid food"),
         ("fasting_clear_liquids", "last_clear_liquid", "clear_liquid", "clear liquid"),

@@ -54,6 +54,9 @@ class FastingRules(Strict):
     severity: Severity
     applies_to_anesthesia: tuple[Anesthesia, ...]
     intervals: dict[FastingKind, FastingInterval]
+    # The interval for a last meal whose kind was not given. Site files written before this
+    # field get the longer, fatty-meal interval: a guess must err on the safe side.
+    unstated_meal: FastingKind = "fatty_meal"
     take_home: dict[Literal["stop_food", "stop_clear_liquids"], FastingKind]
 
     @model_validator(mode="after")
