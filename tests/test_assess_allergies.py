@@ -106,3 +106,39 @@ def test_beta_lactam_allergy_gives_alternatives(build: Builder) -> None:
     ]
     finding = next(f for f in result.findings if f.id == "allergy:beta_lactam")
     assert "clindamycin 900 mg IV" in finding.message and "vancomycin 1200 mg" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("substance", "category"),
+    [
+        ("amoxicillin-clavulanate", "beta_lactam"),
+        ("PCN", "beta_lactam"),
+        ("penicillins", "beta_lactam"),
+        ("cephalosporins", "beta_lactam"),
+        ("CT dye", "iodinated_contrast"),
+        ("IV dye", "iodinated_contrast"),
+        ("X-ray dye", "iodinated_contrast"),
+        ("Omnipaque", "iodinated_contrast"),
+        ("Visipaque", "iodinated_contrast"),
+        ("Ultravist", "iodinated_contrast"),
+        ("Conray", "iodinated_contrast"),
+        ("iodine dye", "iodinated_contrast"),  # contrast, not the shellfish myth
+        ("shellfish", "iodine_or_shellfish"),
+    ],
+)
+def test_allergy_words_people_write(build: Builder, substance: str, category: str) -> None:
+    result = build.assess({"allergies": [allergy(substance)]})
+    assert f"allergy:{category}" in by_id(result)
+
+
+def test_a_beta_lactam_written_with_a_hyphen_changes_the_antibiotic(build: Builder) -> None:
+    result = build.assess({"allergies": [allergy("amoxicillin-clavulanate", "rash")]})
+    assert result.computed["antibiotic"]["beta_lactam_allergy"] is True
+    assert "cefazolin" not in str(result.computed["antibiotic"]["options"]).casefold()
+
+
+def test_an_allergy_in_no_category_is_still_a_finding(build: Builder) -> None:
+    result = build.assess({"allergies": [allergy("peanuts", "anaphylaxis"), allergy("kiwi")]})
+    found = by_id(result)
+    assert found["allergy_other:peanuts"] == "info"
+    assert found["allergy_other:kiwi-2"] == "info"

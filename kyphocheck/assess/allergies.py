@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kyphocheck.assess.findings import Finding, sentence
+from kyphocheck.assess.findings import Finding, sentence, slug
 from kyphocheck.intake.encounter import Allergy
 from kyphocheck.site.protocol import AllergyCategory, Protocol
 from kyphocheck.times import format_local
@@ -97,6 +97,7 @@ def assess_allergies(
     assert zone is not None
     by_category: dict[str, tuple[AllergyCategory, list[Allergy]]] = {}
     classified = []
+    unmatched: list[Allergy] = []
     for allergy in allergies:
         category = (
             protocol.allergies.category(allergy.category)
@@ -106,6 +107,8 @@ def assess_allergies(
         classified.append({**allergy.as_dict(), "category": category.id if category else None})
         if category is not None:
             by_category.setdefault(category.id, (category, []))[1].append(allergy)
+        else:
+            unmatched.append(allergy)
 
     beta_lactam = any(c.alternative_antibiotic for c, _ in by_category.values())
     antibiotic = antibiotic_plan(protocol, weight_kg, beta_lactam)
@@ -133,6 +136,19 @@ def assess_allergies(
                 item="allergies",
                 message=sentence(f"Allergy to {category.label}: {what}", action),
                 source=category.source,
+            )
+        )
+    for index, allergy in enumerate(unmatched, start=1):
+        findings.append(
+            Finding(
+                id=f"allergy_other:{slug(allergy.substance)}" + (f"-{index}" if index > 1 else ""),
+                severity=protocol.allergies.unmatched_severity,
+                item="allergies",
+                message=sentence(
+                    f"Allergy to {allergy.substance} ({allergy.reaction})",
+                    "not in the protocol's allergy categories; tell the proceduralist",
+                ),
+                source=protocol.allergies.unmatched_source,
             )
         )
     computed = {"allergies": classified, "premedication": premedication, "antibiotic": antibiotic}

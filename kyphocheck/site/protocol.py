@@ -124,9 +124,13 @@ class AllergyCategory(Sourced):
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
-        """Whole-word match of any of the category's words."""
+        """Whole-word match of any of the category's words, or their plural.
+
+        A hyphen separates words ("amoxicillin-clavulanate" is amoxicillin): joined to the
+        word, it hid a penicillin allergy and cefazolin was planned without a word.
+        """
         words = sorted((re.escape(normalise_name(w)) for w in self.match), key=len, reverse=True)
-        return re.compile(r"(?<![\w-])(?:" + "|".join(words) + r")(?![\w-])")
+        return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")s?(?!\w)")
 
 
 class PremedicationDose(Strict):
@@ -164,6 +168,10 @@ class AllergyRules(Strict):
 
     categories: tuple[AllergyCategory, ...]
     premedication: Premedication
+    # An allergy that matches no category is still a finding, so that it shows in the summary.
+    # Site files written before this field get info.
+    unmatched_severity: Severity = Severity.INFO
+    unmatched_source: str = "Protocol policy (allergies.yaml): every allergy is shown to the team"
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
