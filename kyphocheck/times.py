@@ -162,4 +162,4 @@ class Clock:
 
     def real_now(self) -> datetime:
         """The real time now, whatever --now says."""
-        return datetime.now(UTC).astimezone() if self.fixed else datetime.now().astimezone()
+        return datetime.now().astimezone()

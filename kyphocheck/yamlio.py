@@ -160,27 +160,20 @@ def _no_constant(word: str) -> Any:
 def _parse_yaml(text: str, name: str, limits: Limits) -> Any:
     loader = _LineLoader(text)
     try:
-        try:
-            node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
-            reason = f"invalid YAML: {exc.problem or exc.context}"
-            raise InputError(Problem(name, line, message=reason)) from None
+        node = loader.get_single_node()
         if node is None:
             return None
         _check_nodes(node, name, limits)
-        try:
-            return loader.construct_document(node)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
-            reason = f"invalid YAML: {exc.problem or exc.context}"
-            raise InputError(Problem(name, line, message=reason)) from None
-        except ValueError:  # an integer of thousands of digits
-            raise InputError(Problem(name, message="holds a number too long to read")) from None
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        reason = f"invalid YAML: {exc.problem or exc.context}"
+        raise InputError(Problem(name, line, message=reason)) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(name, message=f"invalid YAML: {exc}")) from None
+    except ValueError:  # an integer of thousands of digits
+        raise InputError(Problem(name, message="holds a number too long to read")) from None
     finally:
         loader.dispose()
 

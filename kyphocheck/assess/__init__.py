@@ -17,13 +17,13 @@ from kyphocheck.assess.medications import assess_medications
 from kyphocheck.assess.outcome import Outcome
 from kyphocheck.assess.rules import assess_rules
 from kyphocheck.assess.thresholds import assess_thresholds
-from kyphocheck.intake.context import encounter_context, expression_context
+from kyphocheck.intake.context import encounter_context
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.protocol import Protocol
 
-__all__ = ["Assessment", "Finding", "Outcome", "assess", "expression_context"]
+__all__ = ["Assessment", "Finding", "Outcome", "assess"]
 
 
 @dataclass(frozen=True)
