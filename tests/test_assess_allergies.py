@@ -24,6 +24,16 @@ def visit_answers(**answers) -> dict:
     }
 
 
+def assess_at(build: Builder, now: datetime, allergies: list[dict]):
+    """The allergies assessed at `now`, with only the answers known by then."""
+    return build.assess(
+        visit_answers(allergies=allergies),
+        remove=("last_solid_food", "last_clear_liquid", "last_meal_kind"),
+        procedure={"anesthesia": "local"},
+        now=now,
+    )
+
+
 @pytest.mark.parametrize(
     ("substance", "finding", "severity"),
     [
@@ -42,7 +52,8 @@ def visit_answers(**answers) -> dict:
     ],
 )
 def test_allergy_categories(build: Builder, substance: str, finding: str, severity: str) -> None:
-    result = build.assess({"allergies": [allergy(substance)]})
+    # A week ahead: premedication still has time, so the category's own severity applies.
+    result = assess_at(build, PRE_OP_VISIT, [allergy(substance)])
     assert by_id(result)[finding] == severity
 
 
@@ -79,11 +90,49 @@ def test_contrast_premedication_times_count_back_from_start(build: Builder) -> N
     assert "first dose Mon 30 Nov 2026 19:30" in finding.message
 
 
-def test_premedication_too_late_on_the_day(build: Builder) -> None:
-    result = build.assess({"allergies": [allergy("iodinated contrast")]})
-    assert result.computed["premedication"]["too_late"] is True
+def test_premedication_too_late_for_oral_offers_the_accelerated_iv_regimen(
+    build: Builder,
+) -> None:
+    # 8 h before the 08:30 start: too late for the 13 h and 12 h oral regimens, time for IV.
+    result = assess_at(
+        build, datetime(2026, 12, 1, 0, 30, tzinfo=CHICAGO), [allergy("iodinated contrast")]
+    )
+    premed = result.computed["premedication"]
+    assert premed["too_late"] is True and premed["no_time"] is False
     finding = next(f for f in result.findings if f.id == "allergy:iodinated_contrast")
     assert "accelerated IV regimen" in finding.message
+    assert finding.severity.value == "notify"
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "left"),
+    [
+        (2, 31, "5 h 59 min are left"),
+        (7, 45, "0 h 45 min are left"),
+        (8, 30, "the start has passed"),
+    ],
+)
+def test_premedication_with_no_time_left_is_a_decision_not_iv_now(
+    build: Builder, hour: int, minute: int, left: str
+) -> None:
+    """Under the ACR's 4-6 h no steroid works: delay, or go ahead on the proceduralist's word."""
+    result = assess_at(
+        build, datetime(2026, 12, 1, hour, minute, tzinfo=CHICAGO), [allergy("CT dye")]
+    )
+    premed = result.computed["premedication"]
+    assert premed["no_time"] is True and premed["doses"] == []
+    finding = next(f for f in result.findings if f.id == "allergy:iodinated_contrast")
+    assert finding.severity.value == "stop"
+    assert left in finding.message
+    assert "delay the procedure" in finding.message
+    assert "proceduralist's decision" in finding.message
+    assert "IV now" not in finding.message and "accelerated" not in finding.message
+    assert "4-6 h" in finding.source
+
+
+def test_premedication_six_hours_ahead_still_offers_iv(build: Builder) -> None:
+    result = assess_at(build, datetime(2026, 12, 1, 2, 30, tzinfo=CHICAGO), [allergy("CT dye")])
+    assert result.computed["premedication"]["no_time"] is False
 
 
 @pytest.mark.parametrize(

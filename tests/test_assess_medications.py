@@ -35,9 +35,8 @@ HOLDS = [
     ("Ticlid", None, 240, "stop", "ticlopidine"),
     ("Pletal", None, 48, "notify", "cilostazol"),
     ("Persantine", None, 48, "notify", "dipyridamole"),
-    ("aspirin", None, 144, "notify", "aspirin"),
+    ("aspirin", "primary_prevention", 144, "notify", "aspirin"),
     ("Bayer", "primary_prevention", 144, "notify", "aspirin"),
-    ("Aggrenox", None, 144, "notify", "aspirin-dipyridamole"),
     ("Advil", None, 24, "notify", "ibuprofen"),
     ("Voltaren", None, 24, "notify", "diclofenac"),
     ("Toradol", None, 24, "notify", "ketorolac"),
@@ -56,6 +55,19 @@ HOLDS = [
     ("Invokana", None, 72, "notify", "canagliflozin"),
     ("Steglatro", None, 96, "notify", "ertugliflozin"),
     ("Synjardy", None, 72, "notify", "empagliflozin-metformin"),
+    # Issue 11: combinations follow their SGLT2 or NSAID part; LMWHs sold outside the US.
+    ("Segluromet", None, 96, "notify", "ertugliflozin-metformin"),
+    ("Steglujan", None, 96, "notify", "ertugliflozin-sitagliptin"),
+    ("Qtern", None, 72, "notify", "dapagliflozin-saxagliptin"),
+    ("Trijardy XR", None, 72, "notify", "empagliflozin-linagliptin-metformin"),
+    ("Brenzavvy", None, 72, "notify", "bexagliflozin"),
+    ("sotagliflozin", None, 72, "notify", "sotagliflozin"),
+    ("Vimovo", None, 96, "notify", "naproxen-esomeprazole"),
+    ("Duexis", None, 24, "notify", "ibuprofen-famotidine"),
+    ("tinzaparin", None, 24, "stop", "tinzaparin"),
+    ("Fraxiparine", None, 24, "stop", "nadroparin"),
+    ("Clexane", "therapeutic", 24, "stop", "enoxaparin"),
+    ("Lixiana", None, 72, "stop", "edoxaban"),
 ]
 
 
@@ -148,6 +160,14 @@ def test_creatinine_clearance_cockcroft_gault(build: Builder) -> None:
     ("name", "regimen", "finding", "severity"),
     [
         ("aspirin", "secondary_prevention", "taking:aspirin", "notify"),
+        ("aspirin", None, "taking:aspirin", "notify"),
+        ("ASA 81", None, "taking:aspirin", "notify"),
+        ("Aggrenox", None, "taking:aspirin-dipyridamole", "notify"),
+        ("ketoprofen", None, "taking:other-nsaid", "notify"),
+        ("sulindac", None, "taking:other-nsaid", "notify"),
+        ("diflunisal", None, "taking:other-nsaid", "notify"),
+        ("flurbiprofen", None, "taking:other-nsaid", "notify"),
+        ("mefenamic acid 250 mg", None, "taking:other-nsaid", "notify"),
         ("Zoloft", None, "taking:sertraline", "info"),
         ("Cymbalta", None, "taking:duloxetine", "info"),
         ("fish oil", None, "taking:fish-oil", "info"),
@@ -162,6 +182,89 @@ def test_recorded_medicines(build: Builder, name, regimen, finding, severity) ->
     )
     assert by_id(result)[finding] == severity
     assert not any(f.startswith("hold_not_met") for f in by_id(result))
+
+
+@pytest.mark.parametrize("typed", ["aspirin", "baby aspirin", "Bayer", "Ecotrin 81 mg"])
+def test_aspirin_without_an_indication_is_never_stopped(build: Builder, typed: str) -> None:
+    """After a stent or stroke stopping aspirin is dangerous: ask, never a stop date."""
+    result = build.assess({"medications": [{"name": typed, "prescriber_approved": True}]})
+    finding = next(f for f in result.findings if f.id == "taking:aspirin")
+    assert finding.severity.value == "notify"
+    assert "ask the prescriber whether this aspirin is for a heart or stroke condition" in (
+        finding.message
+    )
+    entry = result.computed["medications"][0]
+    assert entry["latest_permitted_dose"] is None and entry["hold"] is None
+    assert entry["plan"] == "ask" and entry["variant"] == "indication not known"
+
+
+def test_aggrenox_is_secondary_prevention_only(build: Builder) -> None:
+    result = build.assess({"medications": [{"name": "Aggrenox", "prescriber_approved": True}]})
+    entry = result.computed["medications"][0]
+    assert entry["latest_permitted_dose"] is None and entry["plan"] == "ask"
+    assert "after a stroke" in next(f.message for f in result.findings if f.id.startswith("taking"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "plan"),
+    [
+        ("Eliquis", "hold"),
+        ("sertraline", "continue"),  # never stop abruptly: the data says continue
+        ("fish oil", "ask"),  # unconfirmed hold
+        ("Celebrex", "ask"),  # "usually not held", unconfirmed
+        ("ketoprofen", "ask"),  # 5 half-lives, interval from the pharmacist
+        ("aspirin", "ask"),
+    ],
+)
+def test_patient_plan_keeps_taking_only_what_the_protocol_continues(
+    build: Builder, typed: str, plan: str
+) -> None:
+    result = build.assess({"medications": [{"name": typed, "prescriber_approved": True}]})
+    assert result.computed["medications"][0]["plan"] == plan
+
+
+@pytest.mark.parametrize(
+    ("typed", "variant"),
+    [
+        ("liraglutide", "daily dosing"),
+        ("liraglutid", "daily dosing"),  # a near-miss chooses by the name it was read as
+        ("Victoza", "daily dosing"),
+        ("Xultophy", "daily dosing"),
+        ("lixisenatide", "daily dosing"),
+        ("Adlyxin", "daily dosing"),
+        ("Soliqua", "daily dosing"),
+        ("semaglutide", "weekly injection"),
+        ("exenatide", "weekly injection"),  # Byetta or Bydureon: the longer hold
+        ("Bydureon", "weekly injection"),
+    ],
+)
+def test_glp1_variant_by_generic_as_well_as_brand(build: Builder, typed: str, variant: str) -> None:
+    result = build.assess(
+        {"medications": [medication(typed, SCHEDULED - timedelta(days=2))]},
+        procedure={"anesthesia": "moderate_sedation"},
+    )
+    entry = result.computed["medications"][0]
+    assert entry["variant"] == variant
+    # Recognising the class asks the GI-symptoms question.
+    assert "glp1" in [m["class"] for m in result.computed["medications"]]
+
+
+@pytest.mark.parametrize("typed", ["Soliqua", "liraglutide", "Xultophy"])
+def test_glp1_class_asks_about_gi_symptoms(build: Builder, typed: str) -> None:
+    _, encounter = build.encounter(
+        {
+            "medications": [medication(typed, SCHEDULED - timedelta(days=2))],
+            "gi_symptoms_today": True,
+        }
+    )
+    assert encounter.answers["gi_symptoms_today"] is True
+    result = build.assess(
+        {
+            "medications": [medication(typed, SCHEDULED - timedelta(days=2))],
+            "gi_symptoms_today": True,
+        }
+    )
+    assert "glp1_gi_symptoms" in by_id(result)
 
 
 def test_unknown_medicine_is_recorded(build: Builder) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from kyphocheck.site.data import load_site_protocol
+from kyphocheck.site.folder import Site
 from tests.conftest import Builder, by_id
+from tests.helpers import make_site
 
 
 @pytest.mark.parametrize(
@@ -35,9 +40,12 @@ def test_rule_fires(build: Builder, answers: dict, finding: str, severity: str) 
     assert fired.source and fired.message.endswith(".")
 
 
-def test_example_patient_is_cleared_with_info_only(build: Builder) -> None:
+def test_example_patient_is_cleared_with_one_notify(build: Builder) -> None:
+    """Sertraline with Eliquis: an SSRI with another bleeding risk is told to the team."""
     result = build.assess()
-    assert {f.severity.value for f in result.findings} == {"info"}
+    assert not result.open_stops(())
+    notify = [f.id for f in result.findings if f.severity.value == "notify"]
+    assert notify == ["taking:sertraline"]
 
 
 def test_no_driver_under_local_anaesthesia_is_notify(build: Builder) -> None:
@@ -82,3 +90,29 @@ def test_findings_are_ordered_most_serious_first(build: Builder) -> None:
     result = build.assess({"fever": True, "active_infection": True})
     ranks = [f.severity.rank for f in result.findings]
     assert ranks == sorted(ranks, reverse=True)
+
+
+@pytest.mark.parametrize(("dob", "asked"), [("1967-06-01", True), ("1966-12-01", False)])
+def test_pregnancy_age_limit_comes_from_the_protocol(build: Builder, dob: str, asked: bool) -> None:
+    """59 is asked and 60 (a birthday on the day) is not, by the protocol's number."""
+    _, encounter = build.encounter({"pregnancy_status": "negative"}, patient={"dob": dob})
+    assert ("pregnancy_status" in encounter.answers) is asked
+    limit = build.protocol.thresholds.pregnancy_test
+    assert limit is not None and limit.age_below == 60 and limit.confirm
+
+
+def test_pregnancy_asked_of_everyone_not_male_without_an_age_limit(
+    tmp_path: Path, site: Site
+) -> None:
+    text = (site.defaults / "checklists/protocol/thresholds.yaml").read_text()
+    start = text.index("pregnancy_test:")
+    end = text.index("\n\n", start)
+    custom = Site.open(
+        make_site(tmp_path, {"checklists/protocol/thresholds.yaml": text[:start] + text[end:]})
+    )
+    protocol = load_site_protocol(custom)
+    assert protocol.thresholds.pregnancy_test is None
+    _, encounter = Builder(custom, protocol).encounter(
+        {"pregnancy_status": "negative"}, patient={"dob": "1930-01-01"}
+    )
+    assert encounter.answers["pregnancy_status"] == "negative"

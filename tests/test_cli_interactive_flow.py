@@ -179,6 +179,25 @@ def test_regimen_is_asked_for_drugs_with_variants(
     )
 
 
+def test_aspirin_not_sure_of_the_indication_means_ask_the_prescriber(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["medications"]
+    prompter = ScriptedPrompter(
+        ["add", "aspirin", "__skip__", "2026-11-30 08:00", "81 mg daily", True, "done", "finish"]
+    )
+    result = start(options, prompter, write_answers(tmp_path, data), None, store)
+    assert prompter.menus["How is aspirin taken?"] == [
+        "primary prevention (no heart attack, stroke or stent)",
+        "secondary prevention (after a heart attack, stroke or stent)",
+        "not sure (indication not known)",
+    ]
+    record = json.loads(record_of(result.folder))
+    entry = record["computed"]["medications"][0]
+    assert (entry["variant"], entry["hold"], entry["plan"]) == ("indication not known", None, "ask")
+
+
 def test_change_from_review_updates_findings_and_drops_answers_that_no_longer_apply(
     tmp_path: Path, options: Options, store: DraftStore
 ) -> None:

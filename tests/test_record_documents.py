@@ -8,12 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kyphocheck.intake.prepare import prepare
-from kyphocheck.record.documents import document_context, format_answer, take_home_template
+from kyphocheck.record.documents import (
+    document_context,
+    format_answer,
+    take_home_template,
+)
 from kyphocheck.record.pipeline import start_record
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
-from tests.conftest import CHICAGO, EXAMPLE, NOW
+from tests.conftest import CHICAGO, EXAMPLE, NOW, example_data, write_answers
 
 
 def item(checklist: Checklist, item_id: str):  # type: ignore[no-untyped-def]
@@ -63,3 +67,40 @@ def test_context_groups_findings_and_skips_what_did_not_apply(
     assert not shown & set(draft.record["not_applicable"])
     assert context["anesthesia_words"] == "moderate sedation"
     assert context["signed"] is False
+
+
+def _take_home(tmp_path: Path, site: Site, medications: list[dict], language: str = "en") -> str:
+    data = example_data()
+    data["answers"]["medications"] = medications
+    data["patient"]["language"] = language
+    clock = Clock(NOW, fixed=True)
+    draft = start_record(site, prepare(site, write_answers(tmp_path, data), clock), clock)
+    return draft.files["take-home.md"].decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "ask", "keep"),
+    [("en", "Ask your care team", "Keep taking"), ("es", "Pregunte a su equipo", "Siga tomando")],
+)
+def test_sheet_asks_about_what_the_protocol_does_not_continue(
+    tmp_path: Path, site: Site, language: str, ask: str, keep: str
+) -> None:
+    """Aspirin of unknown indication and fish oil are "ask", never "keep taking" or a date."""
+    sheet = _take_home(
+        tmp_path,
+        site,
+        [
+            {"name": "aspirin", "dose": "81 mg", "prescriber_approved": True},
+            {"name": "fish oil"},
+            {"name": "sertraline", "last_dose": "2026-12-01T06:00"},
+            {"name": "Frobnicol"},
+        ],
+        language,
+    )
+    ask_part = sheet[sheet.index(ask) :]
+    keep_part = sheet[sheet.index(keep) : sheet.index(ask)]
+    assert "aspirin" in ask_part and "fish oil" in ask_part and "Frobnicol" in ask_part
+    assert "sertraline" in keep_part
+    assert "aspirin" not in keep_part and "fish oil" not in keep_part
+    # No stop date for aspirin: it is not in the list of medicines to stop.
+    assert "aspirin" not in sheet[: sheet.index(keep)]

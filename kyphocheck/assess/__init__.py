@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from kyphocheck.assess.allergies import assess_allergies
+from kyphocheck.assess.bleeding import assess_interplay
 from kyphocheck.assess.fasting import assess_fasting
 from kyphocheck.assess.findings import Finding
 from kyphocheck.assess.medications import assess_medications
@@ -57,6 +58,14 @@ def assess(
 
     med_findings, medications = assess_medications(
         protocol, answers.get("medications") or [], scheduled, context, encounter.made_ahead
+    )
+    med_findings += assess_interplay(
+        protocol,
+        answers.get("medications") or [],
+        medications,
+        answers,
+        context["computed"]["crcl_ml_min"],
+        scheduled,
     )
     allergy_findings, allergy_computed = assess_allergies(
         protocol, answers.get("allergies") or [], scheduled, now, encounter.patient.weight_kg

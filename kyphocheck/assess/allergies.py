@@ -7,6 +7,7 @@ from typing import Any
 
 from kyphocheck.assess.findings import Finding, sentence, slug
 from kyphocheck.intake.encounter import Allergy
+from kyphocheck.schema import Severity
 from kyphocheck.site.protocol import AllergyCategory, Protocol
 from kyphocheck.times import format_local
 
@@ -43,13 +44,35 @@ def premedication_schedule(
             "source": regimen.source,
             "too_late": False,
         }
+    premedication = protocol.allergies.premedication
+    hours_left = (scheduled - now).total_seconds() / 3600
+    no_time = premedication.no_time
+    if no_time is not None and hours_left < no_time.hours:
+        minutes = int(hours_left * 60)  # rounded down: "5 h 59 min", never "6.0 h" under 6
+        left = (
+            "the start has passed"
+            if minutes <= 0
+            else f"{minutes // 60} h {minutes % 60} min are left"
+        )
+        return {
+            "regimen": None,
+            "label": None,
+            "doses": [],
+            "source": no_time.source,
+            "too_late": True,
+            "no_time": True,
+            "severity": no_time.severity.value,
+            "action": f"{left}, fewer than the {no_time.hours:g} hours steroids need: "
+            f"{no_time.action}",
+        }
     return {
         "regimen": None,
         "label": None,
         "doses": [],
-        "source": protocol.allergies.premedication.too_late_source,
+        "source": premedication.too_late_source,
         "too_late": True,
-        "action": protocol.allergies.premedication.too_late_action,
+        "no_time": False,
+        "action": premedication.too_late_action,
     }
 
 
@@ -116,10 +139,13 @@ def assess_allergies(
     premedication = None
     for category, entries in by_category.values():
         what = ", ".join(f"{a.substance} ({a.reaction})" for a in entries)
-        action = category.action
+        action, severity, source = category.action, category.severity, category.source
         if category.premedication:
             premedication = premedication_schedule(protocol, scheduled, now)
-            if premedication["too_late"]:
+            if premedication.get("no_time"):
+                action, source = premedication["action"], premedication["source"]
+                severity = max(severity, Severity(premedication["severity"]), key=lambda s: s.rank)
+            elif premedication["too_late"]:
                 action = premedication["action"]
             else:
                 first = datetime.fromisoformat(premedication["doses"][0]["at"])
@@ -132,10 +158,10 @@ def assess_allergies(
         findings.append(
             Finding(
                 id=f"allergy:{category.id}",
-                severity=category.severity,
+                severity=severity,
                 item="allergies",
                 message=sentence(f"Allergy to {category.label}: {what}", action),
-                source=category.source,
+                source=source,
             )
         )
     for index, allergy in enumerate(unmatched, start=1):

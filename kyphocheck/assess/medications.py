@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
+from kyphocheck.assess.bleeding import other_bleeding_risks
 from kyphocheck.assess.findings import DEFAULT_ACTION, Finding, sentence, slug
 from kyphocheck.intake.encounter import Medication
 from kyphocheck.schema import Duration, Severity
@@ -26,22 +27,48 @@ def latest_permitted_dose(scheduled: datetime, hold: Duration) -> datetime:
 
 
 def choose_variant(
-    drug: Drug, medication: Medication, context: dict[str, Any]
+    drug: Drug, medication: Medication, context: dict[str, Any], known_as: str | None = None
 ) -> DrugVariant | None:
-    """The variant that applies: named by `regimen`, implied by the brand, by `when`, or default."""
+    """The variant that applies: named by `regimen`, implied by the name, by `when`, or default.
+
+    The name is the one typed, the table's name a near-miss was read as, or the generic: a
+    drug that only comes one way (liraglutide: daily) chooses its variant by generic too.
+    """
     if not drug.variants:
         return None
     if medication.regimen:
         return next(v for v in drug.variants if v.id == medication.regimen)
-    typed = normalise_name(medication.name)
+    names = {normalise_name(n) for n in (medication.name, known_as or "", drug.generic) if n}
     for variant in drug.variants:
-        if any(typed.startswith(normalise_name(brand)) for brand in variant.brands):
+        implied = [normalise_name(brand) for brand in variant.brands]
+        if any(name.startswith(brand) for name in names for brand in implied):
             return variant
     for variant in drug.variants:
         expression = drug.compiled_when.get(variant.id)
         if expression is not None and expression.evaluate(context):
             return variant
     return next(v for v in drug.variants if v.default)
+
+
+def patient_plan(
+    hold: Duration | None,
+    variant: DrugVariant | None,
+    drug: Drug,
+    taking: Severity | None,
+    confirm: bool,
+) -> str:
+    """What the take-home sheet says: hold it, keep taking it, or ask the doctor first.
+
+    Without a plan in the data, a medicine whose taking is notify or stop, or whose row is not
+    confirmed, is "ask": "keep taking" is only for what the protocol says to continue.
+    """
+    if hold is not None:
+        return "hold"
+    given = (variant and variant.patient_plan) or drug.patient_plan
+    if given is not None:
+        return given
+    worrying = taking is not None and taking.rank >= Severity.NOTIFY.rank
+    return "ask" if worrying or confirm else "continue"
 
 
 def assess_medications(
@@ -58,6 +85,7 @@ def assess_medications(
     zone = scheduled.tzinfo
     assert zone is not None
     used_ids: set[str] = set()
+    bleeding_risks = other_bleeding_risks(protocol, medications, context)
 
     def add(finding_id: str, severity: Severity, message: str, source: str) -> Finding:
         unique, n = finding_id, 2
@@ -98,7 +126,7 @@ def assess_medications(
             )
 
         drug_class = table.classes[drug.drug_class]
-        variant = choose_variant(drug, medication, context)
+        variant = choose_variant(drug, medication, context, matched.known_as)
         hold = (variant.hold if variant else None) or drug.hold
         restart = (variant.restart if variant else None) or drug.restart
         severity = (variant and variant.severity) or drug.severity or drug_class.severity
@@ -123,6 +151,12 @@ def assess_medications(
             "class_label": drug_class.label,
             "variant": variant.label if variant else None,
             "hold": hold.text if hold else None,
+            "hold_hours": (
+                hold.delta.total_seconds() / 3600
+                if hold and not hold.not_on_procedure_day
+                else None
+            ),
+            "plan": patient_plan(hold, variant, drug, taking, confirm),
             "restart": restart.text if restart else None,
             "restart_hours": restart.delta.total_seconds() / 3600 if restart else None,
             # Counted from the scheduled start: the earliest a restart could be considered.
@@ -146,12 +180,16 @@ def assess_medications(
         computed.append(entry)
 
         if taking is not None:
-            add(
-                f"taking:{key}",
-                taking,
-                sentence(f"{display}: {advice or DEFAULT_ACTION[taking]}"),
-                source,
-            )
+            message = sentence(f"{display}: {advice or DEFAULT_ACTION[taking]}")
+            raised = drug_class.with_other_bleeding_risk
+            if raised is not None and bleeding_risks and raised.rank > taking.rank:
+                taking, source = raised, table.policy.source_other_bleeding_risk or source
+                message = sentence(
+                    f"{display} is taken with other bleeding risks ({', '.join(bleeding_risks)})",
+                    DEFAULT_ACTION[taking],
+                    advice or "",
+                )
+            add(f"taking:{key}", taking, message, source)
         if hold is None:
             continue
 

@@ -103,6 +103,8 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
         "anesthesia_words": ANESTHESIA_WORDS[record["procedure"]["anesthesia"]],
         "patient_notes": notes_for_patient,
         "holds": _holds(record),
+        "keep_taking": _planned(record, "continue"),
+        "ask_first": _planned(record, "ask"),
         "site": {"name": site.config.name, "clinic_phone": site.config.clinic_phone},
         "signed": record["signature"] is not None,
     }
@@ -134,6 +136,20 @@ def _holds(record: dict[str, Any]) -> list[dict[str, Any]]:
         {**m, "started": datetime.fromisoformat(m["latest_permitted_dose"]) <= made}
         for m in record["computed"]["medications"]
         if m.get("known") and m.get("latest_permitted_dose")
+    ]
+
+
+def _planned(record: dict[str, Any], plan: str) -> list[dict[str, Any]]:
+    """The medicines without a hold that the sheet lists under `plan` (continue or ask).
+
+    "Keep taking" is only for what the protocol continues: a medicine not in the table, or in
+    a record made before entries carried a plan, is one to ask about.
+    """
+    return [
+        {"display": m["name"], **m}
+        for m in record["computed"]["medications"]
+        if not m.get("latest_permitted_dose")
+        and (m.get("plan", "ask") if m.get("known") else "ask") == plan
     ]
 
 

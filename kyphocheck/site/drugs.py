@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -28,6 +28,37 @@ class DrugClass(Strict):
     # On the day, a last dose not known for this class: the hold cannot be confirmed. None: the
     # table's policy (last_dose_unknown) applies.
     last_dose_unknown: Severity | None = None
+    # The class adds to the bleeding risk of the procedure (anticoagulants, antiplatelets,
+    # NSAIDs): counted by a class whose own severity rises with another bleeding risk.
+    bleeding_risk: bool = False
+    # The severity of taking a drug of this class together with another bleeding risk
+    # (SSRIs/SNRIs: info alone, notify with an anticoagulant, an NSAID or low platelets).
+    with_other_bleeding_risk: Severity | None = None
+
+
+# What the take-home sheet tells the patient about a medicine without a hold: keep taking it,
+# or ask the doctor first (an unconfirmed or undecided hold, an unknown indication).
+PatientPlan = Literal["continue", "ask"]
+
+
+class KidneyCheck(Sourced):
+    """A drug whose hold depends on kidney function (LMWH).
+
+    Below this creatinine clearance, or with no creatinine to compute it, the hold must be
+    decided with the team.
+    """
+
+    crcl_below: float = Field(gt=0)
+    severity: Severity
+    action: str
+
+
+class LabAfterHold(Sourced):
+    """A lab that only counts when drawn after the hold ended (warfarin: the INR)."""
+
+    item: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    severity: Severity
+    action: str
 
 
 class DrugVariant(Strict):
@@ -36,8 +67,13 @@ class DrugVariant(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     when: str | None = None
+    # Names that imply this variant: brands ("Rybelsus") or a row's generic ("liraglutide").
     brands: tuple[str, ...] = ()
     default: bool = False
+    # What applies when the answer is not known ("indication not known"): the default, never
+    # offered as a choice at the terminal.
+    unknown: bool = False
+    patient_plan: PatientPlan | None = None
     hold: Duration | None = None
     restart: Duration | None = None
     severity: Severity | None = None
@@ -71,6 +107,9 @@ class Drug(Sourced):
     severity: Severity | None = None
     taking_severity: Severity | None = None
     advice: str | None = None
+    patient_plan: PatientPlan | None = None
+    kidney: KidneyCheck | None = None
+    lab_after_hold: LabAfterHold | None = None
     variants: tuple[DrugVariant, ...] = ()
 
     @model_validator(mode="after")
@@ -81,6 +120,8 @@ class Drug(Sourced):
                 raise ValueError("variant ids must be unique")
             if sum(v.default for v in self.variants) != 1:
                 raise ValueError("exactly one variant must be the default")
+            if any(v.unknown and not v.default for v in self.variants):
+                raise ValueError("the variant for an unknown answer must be the default")
         return self
 
     @property
@@ -104,6 +145,9 @@ class DrugPolicy(Strict):
     last_dose_unknown: Severity
     not_prescriber_approved: Severity
     source_prescriber_approval: str
+    # Thresholds (thresholds.yaml ids) that count as a bleeding risk, like low platelets.
+    bleeding_risk_thresholds: tuple[str, ...] = ()
+    source_other_bleeding_risk: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +184,13 @@ class DrugTable(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if self.policy.source_other_bleeding_risk is None and any(
+            c.with_other_bleeding_risk for c in self.classes.values()
+        ):
+            raise ValueError(
+                "policy.source_other_bleeding_risk is needed by a class with "
+                "with_other_bleeding_risk"
+            )
         seen: dict[str, str] = {}
         for drug in self.drugs:
             if drug.drug_class not in self.classes:

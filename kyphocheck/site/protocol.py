@@ -20,6 +20,7 @@ from kyphocheck.header import Anesthesia
 from kyphocheck.schema import Severity, Sourced, Strict, validation_problems
 from kyphocheck.site.drugs import DrugTable, normalise_name
 from kyphocheck.site.folder import DataFile
+from kyphocheck.yamlio import line_of
 
 PROTOCOL_FILES = (
     "protocol.yaml",
@@ -103,12 +104,24 @@ class CockcroftGault(Sourced):
     female_factor: float
 
 
+class PregnancyTest(Sourced):
+    """Who is asked about pregnancy: anyone not male and younger than this."""
+
+    age_below: int = Field(gt=0, le=150)
+
+
 class Thresholds(Strict):
     """thresholds.yaml."""
 
     thresholds: tuple[Threshold, ...]
     lab_age: LabAge
     cockcroft_gault: CockcroftGault
+    # None (a site file written before it): the checklist asks everyone who is not male.
+    pregnancy_test: PregnancyTest | None = None
+
+    def by_id(self, threshold_id: str) -> Threshold | None:
+        """The threshold with this id, if any."""
+        return next((t for t in self.thresholds if t.id == threshold_id), None)
 
 
 class AllergyCategory(Sourced):
@@ -155,12 +168,23 @@ class PremedicationRegimen(Sourced):
         return max(h for dose in self.doses for h in dose.hours_before)
 
 
+class NoTimeForPremedication(Sourced):
+    """Too little time left for any premedication to work: a decision, not a dose."""
+
+    hours: float = Field(gt=0)
+    severity: Severity
+    action: str
+
+
 class Premedication(Strict):
     """Contrast premedication regimens in order of preference."""
 
     regimens: tuple[PremedicationRegimen, ...] = Field(min_length=1)
     too_late_action: str
     too_late_source: str
+    # Fewer hours than this before the start: not even IV steroids can take effect. None (a site
+    # file written before it): the too-late action is given whatever the time left.
+    no_time: NoTimeForPremedication | None = None
 
 
 class AllergyRules(Strict):
@@ -287,6 +311,21 @@ def load_protocol(files: dict[str, DataFile]) -> Protocol:
             parts[key] = validate(data)
         except ValidationError as exc:
             problems.extend(validation_problems(exc, data, data_file.display))
+    if problems:
+        raise InputError(problems)
+    known = {t.id for t in parts["thresholds"].thresholds}
+    data = files["drugs.yaml"].load()
+    for index, threshold_id in enumerate(parts["drugs"].policy.bleeding_risk_thresholds):
+        if threshold_id not in known:
+            loc = ("policy", "bleeding_risk_thresholds", index)
+            problems.append(
+                Problem(
+                    files["drugs.yaml"].display,
+                    line_of(data, loc),
+                    "policy.bleeding_risk_thresholds",
+                    f"'{threshold_id}' is not a threshold in thresholds.yaml",
+                )
+            )
     if problems:
         raise InputError(problems)
     return Protocol(

@@ -137,8 +137,11 @@ def _medication_entry(
     name = entry["name"]
     drug = drugs.match(name).drug
     if making.needs("regimen") and drug is not None and drug.variants:
-        options = [(v.label, v.id) for v in drug.variants]
-        options.append(("not sure (the longer hold applies)", SKIP))
+        default = next(v for v in drug.variants if v.default)
+        # The variant for an unknown answer is what "not sure" means, not a choice of its own.
+        options = [(v.label, v.id) for v in drug.variants if not v.unknown]
+        unsure = default.label if default.unknown else "the longer hold applies"
+        options.append((f"not sure ({unsure})", SKIP))
         regimen = prompter.select(f"How is {name} taken?", options)
         keep("regimen", regimen=None if regimen == SKIP else regimen)
 

@@ -55,6 +55,7 @@ class ScriptedPrompter:
         self.responses = list(responses)
         self.asked: list[str] = []
         self.refusals: list[tuple[str, str]] = []
+        self.menus: dict[str, list[str]] = {}  # each menu's labels, as last shown
 
     def _next(self, message: str) -> Any:
         self.asked.append(message)
@@ -96,6 +97,7 @@ class ScriptedPrompter:
     ) -> str:
         """The next scripted value, which must be one of the choices."""
         values = [value for _, value in choices]
+        self.menus[message] = [label for label, _ in choices]
         while True:
             answer = self._next(message)
             if answer == "" and default is not None:
