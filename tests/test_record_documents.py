@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ from kyphocheck.record.pipeline import start_record
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
-from tests.conftest import CHICAGO, EXAMPLE, NOW
+from tests.conftest import CHICAGO, EXAMPLE, NOW, example_data, write_answers
 
 
 def item(checklist: Checklist, item_id: str):  # type: ignore[no-untyped-def]
@@ -63,3 +64,46 @@ def test_context_groups_findings_and_skips_what_did_not_apply(
     assert not shown & set(draft.record["not_applicable"])
     assert context["anesthesia_words"] == "moderate sedation"
     assert context["signed"] is False
+
+
+NOT_IN_TABLE = "**Not in the drug table: check with the pharmacist:** "
+
+
+def summary_and_record(
+    tmp_path: Path, site: Site, answers: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    data = example_data()
+    data["answers"].update(answers)
+    clock = Clock(NOW, fixed=True)
+    prepared = prepare(site, write_answers(tmp_path, data), clock)
+    draft = start_record(site, prepared, clock, kinds=("summary",))
+    return draft.files["summary.md"].decode(), draft.record
+
+
+def test_summary_groups_the_medicines_not_in_the_drug_table(tmp_path: Path, site: Site) -> None:
+    medications = [
+        {"name": "Zorblax", "dose": "10 mg daily"},
+        {"name": "sertraline", "last_dose": "2026-12-01T06:00"},
+        {"name": "eliqus", "last_dose": "2026-11-27T20:00"},  # a typo: assessed as apixaban
+        {"name": "herbal_tea *strong*"},
+        {"name": "ZORBLAX"},  # the same name again: listed once
+    ]
+    summary, record = summary_and_record(tmp_path, site, {"medications": medications})
+    lines = summary.splitlines()
+    table_end = max(n for n, line in enumerate(lines) if line.startswith("| ZORBLAX |"))
+    assert lines[table_end + 1 : table_end + 3] == [
+        "",
+        NOT_IN_TABLE + r"Zorblax, herbal\_tea \*strong\*",
+    ]
+    assert summary.count(NOT_IN_TABLE) == 1
+    # Still one info finding each: the list groups them, it does not raise them.
+    unknown = [f for f in record["findings"] if f["id"].startswith("unknown_medicine:")]
+    assert len(unknown) == 3 and {f["severity"] for f in unknown} == {"info"}
+
+
+def test_summary_has_no_list_when_the_table_knows_every_medicine(
+    tmp_path: Path, site: Site
+) -> None:
+    summary, _ = summary_and_record(tmp_path, site, {})
+    assert "| sertraline |" in summary
+    assert NOT_IN_TABLE not in summary

@@ -6,6 +6,7 @@ the values the templates show, so templates stay about wording and layout.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from kyphocheck.header import ANESTHESIA_WORDS
 from kyphocheck.record.render import make_environment, render, template_hashes
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.checklist_files import Item
+from kyphocheck.site.drug_names import normalise_name
 from kyphocheck.site.folder import Site
 
 SUMMARY_TEMPLATE = "summary.md.j2"
@@ -103,6 +105,9 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
         "anesthesia_words": ANESTHESIA_WORDS[record["procedure"]["anesthesia"]],
         "patient_notes": notes_for_patient,
         "holds": _holds(record),
+        "unknown_medicines": _once(
+            m["name"] for m in record["computed"]["medications"] if not m.get("known")
+        ),
         "site": {"name": site.config.name, "clinic_phone": site.config.clinic_phone},
         "signed": record["signature"] is not None,
     }
@@ -135,6 +140,14 @@ def _holds(record: dict[str, Any]) -> list[dict[str, Any]]:
         for m in record["computed"]["medications"]
         if m.get("known") and m.get("latest_permitted_dose")
     ]
+
+
+def _once(names: Iterable[str]) -> list[str]:
+    """Names in order, each once however it is written ("Zorblax", "zorblax")."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(normalise_name(name), name)
+    return list(seen.values())
 
 
 def render_documents(
