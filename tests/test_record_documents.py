@@ -67,6 +67,7 @@ def test_context_groups_findings_and_skips_what_did_not_apply(
 
 
 NOT_IN_TABLE = "**Not in the drug table: check with the pharmacist:** "
+NO_CATEGORY = "**Allergies that match no category: tell the proceduralist:** "
 
 
 def summary_and_record(
@@ -101,9 +102,21 @@ def test_summary_groups_the_medicines_not_in_the_drug_table(tmp_path: Path, site
     assert len(unknown) == 3 and {f["severity"] for f in unknown} == {"info"}
 
 
-def test_summary_has_no_list_when_the_table_knows_every_medicine(
+def test_summary_groups_the_allergies_that_match_no_category(tmp_path: Path, site: Site) -> None:
+    allergies = [
+        {"substance": "strawberries", "reaction": "hives"},
+        {"substance": "penicillin", "reaction": "rash"},
+        {"substance": "the blue tablets", "reaction": "rash", "category": "beta_lactam"},
+        {"substance": "bee | stings", "reaction": "swelling"},
+    ]
+    summary, _ = summary_and_record(tmp_path, site, {"allergies": allergies})
+    allergy_section = summary.split("## Allergies\n")[1].split("\n## ")[0]
+    assert allergy_section.strip().splitlines()[-1] == NO_CATEGORY + r"strawberries, bee \| stings"
+
+
+def test_summary_has_neither_list_when_the_tables_know_every_name(
     tmp_path: Path, site: Site
 ) -> None:
     summary, _ = summary_and_record(tmp_path, site, {})
-    assert "| sertraline |" in summary
-    assert NOT_IN_TABLE not in summary
+    assert "| sertraline |" in summary and "- shellfish: hives" in summary
+    assert NOT_IN_TABLE not in summary and NO_CATEGORY not in summary

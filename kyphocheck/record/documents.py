@@ -108,6 +108,9 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
         "unknown_medicines": _once(
             m["name"] for m in record["computed"]["medications"] if not m.get("known")
         ),
+        "unmatched_allergies": _once(
+            a["substance"] for a in record["computed"]["allergies"] if not a.get("category")
+        ),
         "site": {"name": site.config.name, "clinic_phone": site.config.clinic_phone},
         "signed": record["signature"] is not None,
     }
