@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -104,3 +105,59 @@ def test_sheet_asks_about_what_the_protocol_does_not_continue(
     assert "aspirin" not in keep_part and "fish oil" not in keep_part
     # No stop date for aspirin: it is not in the list of medicines to stop.
     assert "aspirin" not in sheet[: sheet.index(keep)]
+
+
+NOT_IN_TABLE = "**Not in the drug table: check with the pharmacist:** "
+NO_CATEGORY = "**Allergies that match no category: tell the proceduralist:** "
+
+
+def summary_and_record(
+    tmp_path: Path, site: Site, answers: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    data = example_data()
+    data["answers"].update(answers)
+    clock = Clock(NOW, fixed=True)
+    prepared = prepare(site, write_answers(tmp_path, data), clock)
+    draft = start_record(site, prepared, clock, kinds=("summary",))
+    return draft.files["summary.md"].decode(), draft.record
+
+
+def test_summary_groups_the_medicines_not_in_the_drug_table(tmp_path: Path, site: Site) -> None:
+    medications = [
+        {"name": "Zorblax", "dose": "10 mg daily"},
+        {"name": "sertraline", "last_dose": "2026-12-01T06:00"},
+        {"name": "eliqus", "last_dose": "2026-11-27T20:00"},  # a typo: assessed as apixaban
+        {"name": "herbal_tea *strong*"},
+        {"name": "ZORBLAX"},  # the same name again: listed once
+    ]
+    summary, record = summary_and_record(tmp_path, site, {"medications": medications})
+    lines = summary.splitlines()
+    table_end = max(n for n, line in enumerate(lines) if line.startswith("| ZORBLAX |"))
+    assert lines[table_end + 1 : table_end + 3] == [
+        "",
+        NOT_IN_TABLE + r"Zorblax; herbal\_tea \*strong\*",
+    ]
+    assert summary.count(NOT_IN_TABLE) == 1
+    # Still one info finding each: the list groups them, it does not raise them.
+    unknown = [f for f in record["findings"] if f["id"].startswith("unknown_medicine:")]
+    assert len(unknown) == 3 and {f["severity"] for f in unknown} == {"info"}
+
+
+def test_summary_groups_the_allergies_that_match_no_category(tmp_path: Path, site: Site) -> None:
+    allergies = [
+        {"substance": "strawberries", "reaction": "hives"},
+        {"substance": "penicillin", "reaction": "rash"},
+        {"substance": "the blue tablets", "reaction": "rash", "category": "beta_lactam"},
+        {"substance": "bee | stings", "reaction": "swelling"},
+    ]
+    summary, _ = summary_and_record(tmp_path, site, {"allergies": allergies})
+    allergy_section = summary.split("## Allergies\n")[1].split("\n## ")[0]
+    assert allergy_section.strip().splitlines()[-1] == NO_CATEGORY + r"strawberries; bee \| stings"
+
+
+def test_summary_has_neither_list_when_the_tables_know_every_name(
+    tmp_path: Path, site: Site
+) -> None:
+    summary, _ = summary_and_record(tmp_path, site, {})
+    assert "| sertraline |" in summary and "- shellfish: hives" in summary
+    assert NOT_IN_TABLE not in summary and NO_CATEGORY not in summary

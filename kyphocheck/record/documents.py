@@ -6,6 +6,7 @@ the values the templates show, so templates stay about wording and layout.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from kyphocheck.header import ANESTHESIA_WORDS
 from kyphocheck.record.render import make_environment, render, template_hashes
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.checklist_files import Item
+from kyphocheck.site.drug_names import normalise_name
 from kyphocheck.site.folder import Site
 
 SUMMARY_TEMPLATE = "summary.md.j2"
@@ -105,6 +107,12 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
         "holds": _holds(record),
         "keep_taking": _planned(record, "continue"),
         "ask_first": _planned(record, "ask"),
+        "unknown_medicines": _once(
+            m["name"] for m in record["computed"]["medications"] if not m.get("known")
+        ),
+        "unmatched_allergies": _once(
+            a["substance"] for a in record["computed"]["allergies"] if not a.get("category")
+        ),
         "site": {"name": site.config.name, "clinic_phone": site.config.clinic_phone},
         "signed": record["signature"] is not None,
     }
@@ -151,6 +159,14 @@ def _planned(record: dict[str, Any], plan: str) -> list[dict[str, Any]]:
         if not m.get("latest_permitted_dose")
         and (m.get("plan", "ask") if m.get("known") else "ask") == plan
     ]
+
+
+def _once(names: Iterable[str]) -> list[str]:
+    """Names in order, each once however it is written ("Zorblax", "zorblax")."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(normalise_name(name), name)
+    return list(seen.values())
 
 
 def render_documents(

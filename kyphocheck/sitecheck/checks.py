@@ -4,8 +4,9 @@ A site's informatics team runs this in CI before a change reaches a nurse. It lo
 checklist and protocol file (schema, duplicate ids, expressions), lists the drug-table rows the
 site has still to confirm, renders every template against every fixture (the site's own plus
 the built-in ones, which together make every default rule fire), measures the reading grade of
-the patient sheets, and reports the rules no fixture makes fire. Each problem names its file
-and line. Nothing here prints: the report is data for the front end and the CI formats.
+the patient sheets, and reports the rules no fixture makes fire and the fixtures' medicine and
+allergy words the protocol's tables do not recognise. Each problem names its file and line.
+Nothing here prints: the report is data for the front end and the CI formats.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
 from kyphocheck.sitecheck.fixtures import Fixture, find_fixtures, fixture_zone, morning_of
 from kyphocheck.sitecheck.readability import reading_grade
 from kyphocheck.sitecheck.report import CheckReport, Level, SiteProblem
+from kyphocheck.sitecheck.vocabulary import unrecognised_words
 from kyphocheck.times import Clock
 from kyphocheck.yamlio import LineDict, LineList
 
@@ -224,6 +226,8 @@ def _check_fixture(
         for problem in exc.problems:
             report.add(SiteProblem("fixture", fixture.display, problem.line, problem.what, level))
         return
+    for unrecognised in unrecognised_words(fixture.display, encounter, data, protocol):
+        report.add(unrecognised)
     record = seal_id(
         build_record(checklist, protocol, encounter, assessment, clock, site.config.name)
     )

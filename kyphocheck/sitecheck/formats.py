@@ -19,6 +19,7 @@ CHECKS = {
     "fixture": "fixtures are valid answers files",
     "reading": "patient sheets are within the reading grade",
     "coverage": "every rule fires for some fixture",
+    "vocabulary": "the tables know every medicine and allergy in the fixtures",
     "pdf": "documents print as PDF",
 }
 

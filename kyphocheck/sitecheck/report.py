@@ -15,7 +15,7 @@ Level = Literal["error", "warning"]
 class SiteProblem:
     """One thing to fix in a site folder: which check found it, where, and how serious it is."""
 
-    check: str  # schema, protocol, template, fixture, reading, coverage, pdf
+    check: str  # schema, protocol, template, fixture, reading, coverage, vocabulary, pdf
     file: str
     line: int | None
     message: str
