@@ -191,3 +191,35 @@ def test_an_allergy_in_no_category_is_still_a_finding(build: Builder) -> None:
     found = by_id(result)
     assert found["allergy_other:peanuts"] == "info"
     assert found["allergy_other:kiwi-2"] == "info"
+
+
+@pytest.mark.parametrize(
+    ("substance", "category", "word"),
+    [
+        ("penicilin", "beta_lactam", "penicillin"),
+        ("amoxicilin", "beta_lactam", "amoxicillin"),
+        ("keflx", "beta_lactam", "keflex"),
+        ("rubbr gloves", "latex", "rubber"),
+        ("omnipaqe", "iodinated_contrast", "omnipaque"),
+        ("novocain", "local_anesthetic", "novocaine"),
+        ("lidocane", "local_anesthetic", "lidocaine"),
+    ],
+)
+def test_misspelt_allergy_is_read_as_the_category_it_nearly_spells(
+    build: Builder, substance: str, category: str, word: str
+) -> None:
+    """A misspelt penicillin must not plan cefazolin without a word."""
+    result = assess_at(build, PRE_OP_VISIT, [allergy(substance)])
+    finding = next(f for f in result.findings if f.id == f"allergy:{category}")
+    assert f"'{substance}' read as {word}: confirm it" in finding.message
+    entry = result.computed["allergies"][0]
+    assert (entry["category"], entry["read_as"]) == (category, word)
+    if category == "beta_lactam":
+        assert result.computed["antibiotic"]["beta_lactam_allergy"] is True
+
+
+@pytest.mark.parametrize("substance", ["strawberries", "lactose", "pollen", "codeine", "sulfa"])
+def test_words_near_no_category_stay_unmatched(build: Builder, substance: str) -> None:
+    result = assess_at(build, PRE_OP_VISIT, [allergy(substance)])
+    assert result.computed["allergies"][0]["category"] is None
+    assert any(f.startswith("allergy_other:") for f in by_id(result))

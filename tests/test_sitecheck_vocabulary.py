@@ -23,7 +23,7 @@ FIXTURES = {
   medications:
     - {name: eliqus, dose: 5 mg twice a day, last_dose: 2026-11-27T20:00}
   allergies:
-    - {substance: penicillin, reaction: rash}
+    - {substance: penicilin, reaction: rash}
 """,
     # An invented name, and one close to two drugs (not guessed).
     "unknown-drug.yaml": """\
@@ -95,6 +95,13 @@ def test_unknown_names_in_site_fixtures_are_warnings_with_their_lines(tmp_path: 
             line_with(texts["typo.yaml"], "eliqus"),
             "warning",
             "medication 'eliqus' is not in the drug table (read as Eliquis (apixaban))",
+        ),
+        (
+            "fixtures/typo.yaml",
+            line_with(texts["typo.yaml"], "penicilin"),
+            "warning",
+            "allergy 'penicilin' matches no allergy category "
+            "(read as penicillin: beta-lactam antibiotic)",
         ),
         (
             "fixtures/unknown-allergy.yaml",

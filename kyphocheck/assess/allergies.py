@@ -121,13 +121,22 @@ def assess_allergies(
     by_category: dict[str, tuple[AllergyCategory, list[Allergy]]] = {}
     classified = []
     unmatched: list[Allergy] = []
+    read_as: dict[int, str] = {}  # id(allergy) -> the category word a misspelling was read as
     for allergy in allergies:
-        category = (
-            protocol.allergies.category(allergy.category)
-            if allergy.category
-            else protocol.allergies.classify(allergy.substance)
+        if allergy.category:
+            category = protocol.allergies.category(allergy.category)
+        else:
+            matched = protocol.allergies.match(allergy.substance)
+            category = matched.category
+            if matched.read_as is not None:
+                read_as[id(allergy)] = matched.read_as
+        classified.append(
+            {
+                **allergy.as_dict(),
+                "category": category.id if category else None,
+                "read_as": read_as.get(id(allergy)),
+            }
         )
-        classified.append({**allergy.as_dict(), "category": category.id if category else None})
         if category is not None:
             by_category.setdefault(category.id, (category, []))[1].append(allergy)
         else:
@@ -138,7 +147,12 @@ def assess_allergies(
     findings = []
     premedication = None
     for category, entries in by_category.values():
-        what = ", ".join(f"{a.substance} ({a.reaction})" for a in entries)
+        what = ", ".join(
+            f"'{a.substance}' read as {read_as[id(a)]}: confirm it ({a.reaction})"
+            if id(a) in read_as
+            else f"{a.substance} ({a.reaction})"
+            for a in entries
+        )
         action, severity, source = category.action, category.severity, category.source
         if category.premedication:
             premedication = premedication_schedule(protocol, scheduled, now)

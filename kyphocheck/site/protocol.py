@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal, Self
 
@@ -18,6 +19,7 @@ from pydantic import Field, ValidationError, model_validator
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.header import Anesthesia
 from kyphocheck.schema import Severity, Sourced, Strict, validation_problems
+from kyphocheck.site.drug_names import near_misses
 from kyphocheck.site.drugs import DrugTable, normalise_name
 from kyphocheck.site.folder import DataFile
 from kyphocheck.yamlio import line_of
@@ -209,9 +211,43 @@ class AllergyRules(Strict):
         return next((c for c in self.categories if c.id == category_id), None)
 
     def classify(self, substance: str) -> AllergyCategory | None:
-        """The first category whose words appear in `substance`."""
+        """The category of `substance`: by its words, or by the one category it nearly spells."""
+        return self.match(substance).category
+
+    def match(self, substance: str) -> AllergyMatch:
+        """The first category whose words appear in `substance`; else a near-miss.
+
+        A misspelt allergy ("penicilin") must not fall through to "no category" and a planned
+        cefazolin: a word within one or two edits of the words of exactly one category is read
+        as that category, and says so. Near two categories, nothing is guessed.
+        """
         text = normalise_name(substance)
-        return next((c for c in self.categories if c.pattern.search(text)), None)
+        exact = next((c for c in self.categories if c.pattern.search(text)), None)
+        if exact is not None:
+            return AllergyMatch(exact)
+        words = text.split(" ")
+        for start in range(len(words)):
+            near = near_misses(" ".join(words[start:]), self._spellings, self._category_of)
+            if len(near) == 1:
+                [(category_id, spelling)] = near.items()
+                return AllergyMatch(self.category(category_id), spelling)
+        return AllergyMatch(None)
+
+    @cached_property
+    def _spellings(self) -> tuple[tuple[str, str], ...]:
+        return tuple((normalise_name(w), w) for c in self.categories for w in c.match)
+
+    def _category_of(self, spelling: str) -> str:
+        key = normalise_name(spelling)
+        return next(c.id for c in self.categories if key in map(normalise_name, c.match))
+
+
+@dataclass(frozen=True)
+class AllergyMatch:
+    """What an allergy's substance was read as: a category, maybe through a near-miss word."""
+
+    category: AllergyCategory | None
+    read_as: str | None = None  # the category's word a misspelling was read as
 
 
 class WeightDose(Strict):

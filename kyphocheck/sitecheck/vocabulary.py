@@ -44,14 +44,13 @@ def unrecognised_words(
     allergies: list[Allergy] = encounter.answers.get("allergies") or []
     for index, allergy in enumerate(allergies):
         # An explicit category is the fixture's own classification: nothing to recognise.
-        if allergy.category or protocol.allergies.classify(allergy.substance) is not None:
+        if allergy.category:
             continue
+        read = protocol.allergies.match(allergy.substance)
+        if read.category is not None and read.read_as is None:
+            continue
+        message = f"allergy {quoted(allergy.substance)} matches no allergy category"
+        if read.category is not None:
+            message += f" (read as {read.read_as}: {read.category.label})"
         line = line_of(data, ["answers", "allergies", index])
-        yield SiteProblem(
-            CHECK,
-            fixture,
-            line,
-            f"allergy {quoted(allergy.substance)} matches no allergy category",
-            "warning",
-            subject=allergy.substance,
-        )
+        yield SiteProblem(CHECK, fixture, line, message, "warning", subject=allergy.substance)
