@@ -94,9 +94,10 @@ def test_inr_rule_is_for_vitamin_k_antagonists_only(build: Builder) -> None:
     ("others", "platelets", "severity", "named"),
     [
         ([], 210, "info", None),
-        ([med("Eliquis", SCHEDULED - timedelta(days=4))], 210, "notify", "apixaban"),
-        ([med("Advil", SCHEDULED - timedelta(days=2))], 210, "notify", "ibuprofen"),
-        ([med("Plavix", SCHEDULED - timedelta(days=8))], 210, "notify", "clopidogrel"),
+        ([med("Eliquis", SCHEDULED - timedelta(days=4))], 210, "notify", "Eliquis"),
+        ([med("Advil", SCHEDULED - timedelta(days=2))], 210, "notify", "Advil"),
+        ([med("Plavix", SCHEDULED - timedelta(days=8))], 210, "notify", "Plavix"),
+        ([med("ketoprofen", SCHEDULED - timedelta(days=2))], 210, "notify", "ketoprofen"),
         ([med("aspirin")], 210, "notify", "aspirin"),
         ([], 40, "notify", "platelets 40"),
         ([med("Celebrex")], 210, "info", None),  # COX-2 selective: not a bleeding risk here

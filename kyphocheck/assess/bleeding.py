@@ -26,10 +26,13 @@ def other_bleeding_risks(
     table = protocol.drugs
     risks: list[str] = []
     for medication in medications:
-        drug = table.match(medication.name).drug
+        matched = table.match(medication.name)
+        drug = matched.drug
+        # Named as the table spells what was typed: "ketoprofen", not its row "other NSAID".
+        name = matched.known_as or (drug.generic if drug else "")
         risky = drug is not None and table.classes[drug.drug_class].bleeding_risk
-        if drug is not None and risky and drug.generic not in risks:
-            risks.append(drug.generic)
+        if risky and name not in risks:
+            risks.append(name)
     for threshold_id in table.policy.bleeding_risk_thresholds:
         threshold = protocol.thresholds.by_id(threshold_id)
         value = answers.get(threshold.item) if threshold else None
