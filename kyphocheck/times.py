@@ -99,6 +99,15 @@ def age_in_years(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def as_local(text: str, zone: ZoneInfo) -> datetime:
+    """A stored time in the procedure's zone; a time without an offset is that zone's wall clock.
+
+    Never `datetime.fromisoformat(text).astimezone(zone)`: for a time without an offset that
+    reads it as the machine's own zone (UTC on a server), and a 22:00 in Chicago became 16:00.
+    """
+    return parse_datetime(text, zone).astimezone(zone)
+
+
 def format_local(moment: datetime, zone: tzinfo) -> str:
     """A moment as a nurse reads it in the site's zone: "Fri 27 Nov 2026 08:30"."""
     return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")

@@ -314,3 +314,47 @@ def test_large_print_from_the_command_reaches_the_interactive_record(
         store,
     )
     assert result.record["patient"]["large_print"] is True
+
+
+@pytest.mark.parametrize("zone_name", ["America/Chicago", "Asia/Tokyo", "UTC"])
+def test_a_file_time_kept_from_review_is_the_time_the_file_gave(
+    tmp_path: Path, site: Site, store: DraftStore, monkeypatch: pytest.MonkeyPatch, zone_name: str
+) -> None:
+    """File -> review -> Enter -> record: 22:00 stays 22:00 in the procedure's zone.
+
+    The machine runs in a third zone, so a time read in the machine's zone shows up here.
+    """
+    import time as time_module
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kyphocheck.record.documents import format_answer
+
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time_module.tzset()
+    try:
+        zone = ZoneInfo(zone_name)
+        data = example_data()
+        data["procedure"]["timezone"] = zone_name
+        del data["answers"]["inr"]
+        clock = Clock(datetime(2026, 12, 1, 7, 45, tzinfo=zone), fixed=True)
+        options = Options(site, clock, tmp_path / "out", no_sign=True)
+        prompter = ScriptedPrompter(["1.1", "change", "last_solid_food", "", "finish"])
+        result = start(options, prompter, write_answers(tmp_path, data), None, store)
+        record = json.loads(record_of(result.folder))
+        expected = datetime(2026, 11, 30, 22, 0, tzinfo=zone).isoformat()
+        assert record["answers"]["last_solid_food"] == expected
+        dose = datetime(2026, 11, 27, 20, 0, tzinfo=zone).isoformat()
+        assert record["answers"]["medications"][0]["last_dose"] == dose
+        # What the review screen shows for the file's own text, before any pinning.
+        item = site_item(site, "last_solid_food")
+        assert format_answer(item, "2026-11-30T22:00", zone) == "Mon 30 Nov 2026 22:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time_module.tzset()
+
+
+def site_item(site: Site, item_id: str):  # type: ignore[no-untyped-def]
+    from kyphocheck.site.checklist import load_checklist
+
+    return load_checklist(site, "kyphoplasty").by_id[item_id].item

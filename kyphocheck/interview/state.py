@@ -270,6 +270,29 @@ class Interview:
         self.save()
         return lines
 
+    def pin_times(self) -> None:
+        """Write each answered time as the moment it was read as: with its UTC offset.
+
+        An answers file may give wall-clock times of the procedure's zone ("2026-11-30T22:00").
+        Times typed at the terminal are stored with their offset; after this, so are the file's,
+        and a time whose zone is only implied never reaches a screen or a later zone change.
+        """
+        try:
+            encounter = self.encounter()
+        except InputError:
+            return  # nothing is read as a moment yet: the header is still incomplete
+        for compiled in self.checklist.items:
+            value = encounter.answers.get(compiled.item.id)
+            if compiled.item.type == "datetime" and isinstance(value, datetime):
+                self.answers[compiled.item.id] = value.isoformat()
+        raw = self.answers.get("medications")
+        read = encounter.answers.get("medications") or []
+        if isinstance(raw, list) and len(raw) == len(read):
+            for entry, medication in zip(raw, read, strict=True):
+                if isinstance(entry, dict) and medication.last_dose is not None:
+                    entry["last_dose"] = medication.last_dose.isoformat()
+        self.save()
+
     # -- overrides and progress ---------------------------------------------------------------
 
     def add_override(self, finding_id: str, by: str, reason: str) -> None:

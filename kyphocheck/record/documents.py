@@ -18,6 +18,7 @@ from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.checklist_files import Item
 from kyphocheck.site.drug_names import normalise_name
 from kyphocheck.site.folder import Site
+from kyphocheck.times import as_local
 
 SUMMARY_TEMPLATE = "summary.md.j2"
 TAKE_HOME_TEMPLATE = "take-home.md.j2"
@@ -46,7 +47,7 @@ def format_answer(item: Item, value: Any, zone: ZoneInfo) -> str:
     if item.type == "number":
         return f"{value:g} {item.unit}" if item.unit else f"{value:g}"
     if item.type == "datetime":
-        return datetime.fromisoformat(value).astimezone(zone).strftime("%a %d %b %Y %H:%M")
+        return as_local(value, zone).strftime("%a %d %b %Y %H:%M")
     if item.type == "date":
         return date.fromisoformat(value).strftime("%a %d %b %Y")
     if item.type == "medications":

@@ -34,7 +34,13 @@ from kyphocheck.interview.state import Interview
 from kyphocheck.record.documents import format_answer
 from kyphocheck.site.checklist import CompiledItem
 from kyphocheck.site.folder import check_timezone
-from kyphocheck.times import describe, parse_date, parse_user_date, parse_user_datetime
+from kyphocheck.times import (
+    as_local,
+    describe,
+    parse_date,
+    parse_user_date,
+    parse_user_datetime,
+)
 
 FINISH, CHANGE, OVERRIDE, NOT_CLEARED, BACK = "finish", "change", "override", "not_cleared", "back"
 
@@ -207,10 +213,8 @@ def _ask_value(interview: Interview, prompter: Prompter, compiled: CompiledItem)
 
 
 def _typed_default(item_type: str, current: Any, zone: Any) -> str:
-    from datetime import datetime
-
     if item_type == "datetime":
-        return datetime.fromisoformat(current).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return as_local(current, zone).strftime("%Y-%m-%d %H:%M")
     if item_type == "number":
         return f"{current:g}"
     return str(current)

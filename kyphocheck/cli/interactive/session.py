@@ -115,7 +115,7 @@ def _prefill(interview: Interview) -> None:
     interview.draft.visited = [
         c.item.id for c in interview.checklist.items if c.item.id in interview.answers
     ]
-    interview.save()
+    interview.pin_times()
 
 
 def _run(
