@@ -358,3 +358,16 @@ def site_item(site: Site, item_id: str):  # type: ignore[no-untyped-def]
     from kyphocheck.site.checklist import load_checklist
 
     return load_checklist(site, "kyphoplasty").by_id[item_id].item
+
+
+def test_checklist_option_conflicting_with_the_file_is_refused_before_asking(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    from kyphocheck.errors import InputError
+
+    prompter = ScriptedPrompter([])
+    with pytest.raises(InputError, match="the file is for 'kyphoplasty' but --checklist says"):
+        start(options, prompter, write_answers(tmp_path, example_data()), "vertebroplasty", store)
+    with pytest.raises(InputError, match="--checklist: unknown checklist 'kypho'"):
+        start(options, prompter, None, "kypho", store)
+    assert prompter.asked == [] and store.all() == []

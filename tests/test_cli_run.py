@@ -153,6 +153,30 @@ def test_bad_answers_exit_2_and_write_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "line"),
+    [
+        (
+            "vertebroplasty",
+            "checklist: the file is for 'kyphoplasty' but --checklist says 'vertebroplasty'",
+        ),
+        ("kypho", "--checklist: unknown checklist 'kypho'; did you mean 'kyphoplasty'?"),
+    ],
+)
+def test_checklist_option_never_silently_loses_to_the_file(
+    tmp_path: Path, option: str, line: str
+) -> None:
+    result = run_example(tmp_path / "out", "--checklist", option)
+    assert result.exit_code == 2
+    [error] = result.stderr.strip().splitlines()
+    assert line in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_checklist_option_that_agrees_with_the_file_runs(tmp_path: Path) -> None:
+    assert run_example(tmp_path / "out", "--checklist", "kyphoplasty").exit_code == 0
+
+
 def test_unknown_override_exit_2(tmp_path: Path) -> None:
     data = example_data()
     data["overrides"] = [{"finding": "no_drvier", "by": "Dr. A. Patel", "reason": "checked"}]

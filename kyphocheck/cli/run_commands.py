@@ -70,7 +70,8 @@ def run(
 
         out_dir = out or Path(the_site.config.output_folder or "records")
         with pdf_workers() as workers:
-            prepared = prepare(the_site, answers, clock)  # bad input is reported before signing
+            # Bad input is reported before signing.
+            prepared = prepare(the_site, answers, clock, checklist=checklist)
             if large_print:
                 prepared = prepared.in_large_print()
             identity = signing_identity(no_sign, passphrase_file, clock)

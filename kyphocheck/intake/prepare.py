@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kyphocheck.errors import InputError, Problem
+from kyphocheck.errors import InputError, Problem, quoted
 from kyphocheck.intake.answers_file import (
     AnswersFile,
     build_encounter,
@@ -53,15 +53,44 @@ def prepare(
     loaded: SiteData | None = None,
     *,
     partial: bool = False,
+    checklist: str | None = None,
 ) -> Prepared:
     """Read an answers file and check it against its checklist and the protocol.
 
+    `checklist`: the --checklist option, which must agree with the file's.
     `partial`: required answers may be missing (a take-home sheet made days ahead, before the
     day-of checks); every answer given is still checked. A fixture's `now:` must be `clock`.
     """
     parsed, data = read_answers_file(answers_path)
     refuse_file_clock(data, str(answers_path), clock)
-    return _check(loaded or SiteData(site), parsed, data, str(answers_path), clock, partial)
+    loaded = loaded or SiteData(site)
+    if checklist is not None:
+        try:
+            loaded.checklist(checklist)
+        except UnknownChecklist as exc:
+            [problem] = exc.problems
+            raise InputError(Problem(field="--checklist", message=problem.message)) from None
+        agree_on_checklist(checklist, data, str(answers_path))
+    return _check(loaded, parsed, data, str(answers_path), clock, partial)
+
+
+def agree_on_checklist(option: str, data: Any, display: str) -> None:
+    """Refuse `--checklist` naming another checklist than the answers file does.
+
+    Answers are written for one checklist: run against another, some are dropped and others
+    asked again under the other procedure's name. Neither silently wins.
+    """
+    named = data.get("checklist") if isinstance(data, dict) else None
+    if named is not None and named != option:
+        raise InputError(
+            Problem(
+                display,
+                line_of(data, ["checklist"]),
+                "checklist",
+                f"the file is for {quoted(named)} but --checklist says {quoted(option)}; "
+                "leave out --checklist or change the file",
+            )
+        )
 
 
 def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prepared:

@@ -17,13 +17,13 @@ from kyphocheck.cli.interactive.prompts import EndOfInput, Prompter
 from kyphocheck.cli.signals import interrupt_signals
 from kyphocheck.errors import InputError, Interrupted, KyphocheckError, Problem, UsageError
 from kyphocheck.intake.answers_file import refuse_file_clock
-from kyphocheck.intake.prepare import prepare_document
+from kyphocheck.intake.prepare import agree_on_checklist, prepare_document
 from kyphocheck.interview.drafts import Draft, DraftStore
 from kyphocheck.interview.state import Interview
 from kyphocheck.record.pipeline import RecordResult, write_record
 from kyphocheck.record.workers import WorkerPool
 from kyphocheck.signatures.identity import Identity
-from kyphocheck.site.checklist import list_checklists, load_checklist
+from kyphocheck.site.checklist import UnknownChecklist, list_checklists, load_checklist
 from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
@@ -65,6 +65,8 @@ def start(
         if not isinstance(data, dict):
             raise InputError(Problem(str(answers), message="an answers file must be a mapping"))
         refuse_file_clock(data, str(answers), options.clock)  # its clock is --now, or none
+        if checklist_id is not None:
+            agree_on_checklist(checklist_id, data, str(answers))
         for key in ("checklist", "patient", "procedure", "answers", "overrides"):
             if key in data:
                 document[key] = _plain(data[key])
@@ -74,7 +76,13 @@ def start(
         chosen = prompter.select(
             "Which checklist?", [(f"{c.title} ({c.version})", c.id) for c in available]
         )
-    checklist = load_checklist(options.site, str(chosen))
+    try:
+        checklist = load_checklist(options.site, str(chosen))
+    except UnknownChecklist as exc:
+        if checklist_id is None:
+            raise
+        [problem] = exc.problems
+        raise InputError(Problem(field="--checklist", message=problem.message)) from None
     document["checklist"] = checklist.id
     draft = Draft.new(document)
     draft.site = str(options.site.root) if options.site.root else None
