@@ -371,3 +371,27 @@ def test_checklist_option_conflicting_with_the_file_is_refused_before_asking(
     with pytest.raises(InputError, match="--checklist: unknown checklist 'kypho'"):
         start(options, prompter, None, "kypho", store)
     assert prompter.asked == [] and store.all() == []
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_start_over_a_year_ahead_is_confirmed_at_the_terminal(
+    tmp_path: Path, site: Site, store: DraftStore, keep: bool
+) -> None:
+    data = example_data()
+    data["procedure"]["scheduled"] = "2028-12-01T08:30"
+    options = Options(site, Clock(NOW, fixed=False), tmp_path / "out", no_sign=True)
+    responses: list[object] = [keep] if keep else [False, "2026-12-01 08:30"]
+    prompter = ScriptedPrompter([*responses, "finish"])
+    result = start(options, prompter, write_answers(tmp_path, data), None, store)
+    question = (
+        "The scheduled start Fri 01 Dec 2028 08:30 is more than a year after now "
+        "(Tue 01 Dec 2026 07:45). Is that right?"
+    )
+    assert question in prompter.asked
+    record = json.loads(record_of(result.folder))
+    if keep:
+        assert record["procedure"]["scheduled"].startswith("2028-12-01T08:30")
+        assert any("confirmed at the terminal" in note for note in record["notes"])
+    else:
+        assert record["procedure"]["scheduled"].startswith("2026-12-01T08:30")
+        assert record["notes"] == []

@@ -268,13 +268,14 @@ def test_now_from_environment(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_system_clock_refuses_future_events(tmp_path: Path) -> None:
-    """Without --now the real clock is used: the example's times are then in the future."""
+def test_system_clock_refuses_the_example_on_any_other_day(tmp_path: Path) -> None:
+    """Without --now the real clock is used: before the example's day its events are in the
+    future; after it, its start is in the past. Either way nothing is written."""
     answers = write_answers(tmp_path, example_data())  # without the fixture's own clock
     result = run("--answers", str(answers), "--non-interactive", "--out", str(tmp_path / "o"))
-    if result.exit_code == 0:  # a machine whose clock is past the example's day
-        return
-    assert result.exit_code == 2 and "is later than now" in result.stderr
+    assert result.exit_code == 2
+    assert "is later than now" in result.stderr or "before now" in result.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_without_a_terminal_exit_2_naming_the_flags(tmp_path: Path) -> None:
@@ -420,3 +421,45 @@ def test_interrupt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     result = run_example(tmp_path / "out")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "clock", "problem"),
+    [
+        ("2026-12-01T08:30", "2026-12-03T08:30-06:00", "is 2 days before now"),
+        ("2028-12-01T08:30", "2026-12-01T07:45-06:00", "is more than a year after now"),
+    ],
+)
+def test_an_unexpected_start_in_a_file_is_an_input_error_on_the_real_clock(
+    tmp_path: Path, site, scheduled: str, clock: str, problem: str
+) -> None:
+    from datetime import datetime
+
+    from kyphocheck.errors import InputError
+    from kyphocheck.intake.prepare import prepare
+    from kyphocheck.times import Clock
+
+    data = example_data()
+    data["procedure"]["scheduled"] = scheduled
+    path = write_answers(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        prepare(site, path, Clock(datetime.fromisoformat(clock), fixed=False))
+    [line] = info.value.lines()
+    assert "answers.yaml:" in line and "procedure.scheduled: the scheduled start" in line
+    assert problem in line and "give --now" in line
+    # With the clock fixed by --now the moment is the user's: a record made after the event.
+    prepare(site, path, Clock(datetime.fromisoformat(clock), fixed=True))
+
+
+def test_a_procedure_running_late_is_noted_not_refused(tmp_path: Path, site) -> None:
+    from datetime import datetime
+
+    from kyphocheck.intake.prepare import prepare
+    from kyphocheck.times import Clock
+
+    late = Clock(datetime.fromisoformat("2026-12-01T09:10-06:00"), fixed=False)
+    prepared = prepare(site, write_answers(tmp_path, example_data()), late)
+    assert prepared.encounter.notes == (
+        "the scheduled start Tue 01 Dec 2026 08:30 is 0 h 40 min before now "
+        "(Tue 01 Dec 2026 09:10): running late",
+    )

@@ -6,12 +6,12 @@ These are the engine's inputs, already validated and typed: times are timezone-a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from kyphocheck.header import Anesthesia, Sex
-from kyphocheck.times import age_in_years
+from kyphocheck.times import age_in_years, format_local
 
 
 @dataclass(frozen=True)
@@ -126,3 +126,30 @@ class Encounter:
     def age_years(self) -> int:
         """Age on the day of the procedure."""
         return age_in_years(self.patient.dob, self.procedure.scheduled.date())
+
+
+# A start this far behind the clock is a wrong date, not a procedure running late.
+RUNNING_LATE = timedelta(hours=12)
+# A start further ahead than this is a typo in the year.
+FAR_AHEAD = timedelta(days=366)
+
+
+def unexpected_start(scheduled: datetime, now: datetime) -> str | None:
+    """Why a scheduled start needs a second look (in the past, or over a year ahead), or None."""
+    zone = scheduled.tzinfo
+    assert zone is not None
+    if scheduled < now:
+        behind = now - scheduled
+        hours, minutes = divmod(int(behind.total_seconds() // 60), 60)
+        ago = f"{hours // 24} days" if hours >= 48 else f"{hours} h {minutes} min"
+        return (
+            f"the scheduled start {format_local(scheduled, zone)} is {ago} before now "
+            f"({format_local(now, zone)})"
+        )
+    if scheduled - now > FAR_AHEAD:
+        return (
+            f"the scheduled start {format_local(scheduled, zone)} is more than a year after now "
+            f"({format_local(now, zone)})"
+        )
+    return None
+

@@ -16,7 +16,7 @@ from kyphocheck.intake.answers_file import (
     read_answers_file,
     refuse_file_clock,
 )
-from kyphocheck.intake.encounter import Encounter
+from kyphocheck.intake.encounter import RUNNING_LATE, Encounter, unexpected_start
 from kyphocheck.schema import validation_problems
 from kyphocheck.site.checklist import Checklist, UnknownChecklist
 from kyphocheck.site.data import SiteData
@@ -94,12 +94,15 @@ def agree_on_checklist(option: str, data: Any, display: str) -> None:
 
 
 def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prepared:
-    """Check an answers document made in memory (by the interactive flow)."""
+    """Check an answers document made in memory (by the interactive flow).
+
+    Its scheduled start, if unexpected, was confirmed by the nurse at the terminal.
+    """
     try:
         parsed = AnswersFile.model_validate(document)
     except ValidationError as exc:
         raise InputError(validation_problems(exc, document, "answers")) from None
-    return _check(SiteData(site), parsed, document, "answers", clock)
+    return _check(SiteData(site), parsed, document, "answers", clock, start_confirmed=True)
 
 
 def _check(
@@ -109,6 +112,7 @@ def _check(
     display: str,
     clock: Clock,
     partial: bool = False,
+    start_confirmed: bool = False,
 ) -> Prepared:
     protocol = loaded.protocol()
     try:
@@ -128,4 +132,32 @@ def _check(
         partial=partial,
         made_ahead=partial,  # only take-home sheets are prepared with answers still to come
     )
+    if not clock.fixed:
+        encounter = _check_start(encounter, clock, display, data, start_confirmed)
     return Prepared(checklist, protocol, encounter, display, data)
+
+
+def _check_start(
+    encounter: Encounter, clock: Clock, display: str, data: Any, confirmed: bool
+) -> Encounter:
+    """A start in the past or over a year ahead: a wrong date, unless running a little late.
+
+    With a fixed clock (--now) the moment is the user's to set: a record made after the event.
+    At the terminal the nurse confirms it (`confirmed`). Either way the record's notes say so.
+    """
+    scheduled = encounter.procedure.scheduled
+    why = unexpected_start(scheduled, clock.now)
+    if why is None:
+        return encounter
+    late = clock.now - RUNNING_LATE <= scheduled <= clock.now
+    if confirmed or late:
+        note = f"{why}: confirmed at the terminal" if confirmed else f"{why}: running late"
+        return dataclasses.replace(encounter, notes=(*encounter.notes, note))
+    raise InputError(
+        Problem(
+            display,
+            line_of(data, ["procedure", "scheduled"]),
+            "procedure.scheduled",
+            f"{why}; correct the date, or give --now for a record made after the event",
+        )
+    )

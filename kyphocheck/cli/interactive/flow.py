@@ -22,6 +22,7 @@ from kyphocheck.cli.interactive.screen import (
     show_change,
     validator,
 )
+from kyphocheck.errors import InputError
 from kyphocheck.header import (
     ANESTHESIA_WORDS,
     HEADER_PROMPTS,
@@ -30,6 +31,7 @@ from kyphocheck.header import (
     check_weight,
 )
 from kyphocheck.intake.answers_file import check_levels
+from kyphocheck.intake.encounter import unexpected_start
 from kyphocheck.interview.state import Interview
 from kyphocheck.record.documents import format_answer
 from kyphocheck.site.checklist import CompiledItem
@@ -63,6 +65,28 @@ def ask_header(interview: Interview, prompter: Prompter) -> None:
             interview, prompter, part, key, HEADER_PROMPTS[(part, key)], None, zone_default
         )
         interview.set_header(part, key, value)
+
+
+def confirm_start(interview: Interview, prompter: Prompter) -> None:
+    """A start in the past or over a year ahead is checked with the nurse, or asked again."""
+    while True:
+        try:
+            scheduled = interview.encounter().procedure.scheduled
+        except InputError:
+            return  # the header is not complete yet: ask_header comes first
+        why = unexpected_start(scheduled, interview.clock.now)
+        if why is None or prompter.yes_no(f"{why[:1].upper()}{why[1:]}. Is that right?"):
+            return
+        key = ("procedure", "scheduled")
+        value = _ask_header_field(
+            interview,
+            prompter,
+            *key,
+            HEADER_PROMPTS[key],
+            interview.header_value(*key),
+            interview.site.config.timezone,
+        )
+        interview.set_header(*key, value)
 
 
 def _ask_header_field(
@@ -320,6 +344,7 @@ def run_flow(interview: Interview, prompter: Prompter) -> None:
         ask_header(interview, prompter)
         interview.draft.phase = "items"
         interview.save()
+    confirm_start(interview, prompter)
     interview.refresh_findings()
     fill_in(interview, prompter)
     review(interview, prompter)
