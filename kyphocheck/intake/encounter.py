@@ -152,4 +152,3 @@ def unexpected_start(scheduled: datetime, now: datetime) -> str | None:
             f"({format_local(now, zone)})"
         )
     return None
-
