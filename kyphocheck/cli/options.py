@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from kyphocheck.times import Clock
 
 EXIT_FINDINGS = 3
-state = {"debug": bool(os.environ.get("KYPHOCHECK_DEBUG"))}
+NOW_ENV = "KYPHOCHECK_NOW"
+# Per invocation: --debug, and where --now came from (the option or KYPHOCHECK_NOW).
+state: dict[str, Any] = {"debug": bool(os.environ.get("KYPHOCHECK_DEBUG")), "now_from": "--now"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,18 +71,32 @@ LargePrintOption = Annotated[
         help="Print the take-home sheet in large type (16 pt), as patient.large_print: true does.",
     ),
 ]
+
+
+def _note_now_source(context: typer.Context, value: str | None) -> str | None:
+    """Remember whether the clock came from KYPHOCHECK_NOW, to name it in an error."""
+    source = context.get_parameter_source("now")
+    state["now_from"] = NOW_ENV if source is not None and source.name == "ENVIRONMENT" else "--now"
+    return value
+
+
 NowOption = Annotated[
     str | None,
     typer.Option(
         "--now",
-        envvar="KYPHOCHECK_NOW",
+        envvar=NOW_ENV,
+        callback=_note_now_source,
         help="Use this clock (ISO 8601 with offset) for reproducible runs; the record says so.",
     ),
 ]
 
 
 def make_clock(now: str | None) -> Clock:
-    """The clock of a command: fixed by --now (or KYPHOCHECK_NOW), else the system's."""
+    """The clock of a command: fixed by --now (or KYPHOCHECK_NOW), else the system's.
+
+    A bad value is reported under the name the user set: a variable exported in a shell
+    profile is not found by looking for a --now that was never typed.
+    """
     from datetime import datetime
 
     from kyphocheck.errors import UsageError
@@ -91,7 +107,7 @@ def make_clock(now: str | None) -> Clock:
     try:
         return Clock(parse_now(now), fixed=True)
     except ValueError as exc:
-        raise UsageError(f"--now: {exc}") from None
+        raise UsageError(f"{state['now_from']}: {exc}") from None
 
 
 def open_site(site: Path | None) -> Site:
