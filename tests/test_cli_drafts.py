@@ -56,3 +56,14 @@ def test_resume_without_a_terminal_exit_2() -> None:
     result = runner.invoke(app, ["resume"])
     assert result.exit_code == 2
     assert "no terminal" in result.stderr
+
+
+def test_resume_without_a_terminal_gives_advice_that_works_for_resume() -> None:
+    """`resume` has no --non-interactive or --answers: its advice must not offer them."""
+    make_draft()
+    result = runner.invoke(app, ["resume"])
+    assert result.exit_code == 2
+    assert "--non-interactive" not in result.stderr and "--answers" not in result.stderr
+    assert "resume the draft in a terminal (kyphocheck drafts lists them)" in result.stderr
+    for option in ("--non-interactive", "--answers"):
+        assert option not in runner.invoke(app, ["resume", "--help"]).stdout

@@ -113,7 +113,7 @@ def resume(
     from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
     from kyphocheck.interview.drafts import DraftStore
 
-    interactive.require_terminal()
+    interactive.require_terminal(interactive.RESUME_ADVICE)
     store = DraftStore()
     saved = store.load(draft) if draft else store.latest()
     the_site = open_site(site if site is not None else (Path(saved.site) if saved.site else None))
