@@ -60,6 +60,7 @@ SiteOption = Annotated[
     typer.Option(
         "--site",
         envvar="KYPHOCHECK_SITE",
+        metavar="DIR",
         help="Site folder whose checklists/, templates/ and site.yaml override the defaults.",
         file_okay=False,
     ),
@@ -85,6 +86,7 @@ NowOption = Annotated[
     typer.Option(
         "--now",
         envvar=NOW_ENV,
+        metavar="TIMESTAMP",
         callback=_note_now_source,
         help="Use this clock (ISO 8601 with offset) for reproducible runs; the record says so.",
     ),
@@ -128,6 +130,7 @@ PassphraseOption = Annotated[
     Path | None,
     typer.Option(
         "--passphrase-file",
+        metavar="FILE",
         help="Read the signing passphrase from this file (or set KYPHOCHECK_SIGNER_PASSPHRASE).",
         dir_okay=False,
     ),
@@ -135,7 +138,9 @@ PassphraseOption = Annotated[
 FailOnOption = Annotated[
     FailOn | None,
     typer.Option(
-        "--fail-on", help="Exit 3 when the record holds a finding of this severity or worse."
+        "--fail-on",
+        metavar="SEVERITY",
+        help="Exit 3 when the record holds a finding of this severity (stop or notify) or worse.",
     ),
 ]
 

@@ -30,7 +30,11 @@ if TYPE_CHECKING:
 def run(
     answers: Annotated[
         Path | None,
-        typer.Option("--answers", help="Answers file (YAML or JSON) to fill the checklist from."),
+        typer.Option(
+            "--answers",
+            metavar="FILE",
+            help="Answers file (YAML or JSON) to fill the checklist from.",
+        ),
     ] = None,
     non_interactive: Annotated[
         bool,
@@ -38,7 +42,11 @@ def run(
     ] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder for record folders (default: site.yaml or ./records)."),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Folder for record folders (default: site.yaml or ./records).",
+        ),
     ] = None,
     no_sign: Annotated[
         bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
@@ -46,14 +54,18 @@ def run(
     fail_on: FailOnOption = None,
     checklist: Annotated[
         str | None,
-        typer.Option("--checklist", help="Checklist to use (default: the answers file's, or ask)."),
+        typer.Option(
+            "--checklist",
+            metavar="ID",
+            help="Checklist to use (default: the answers file's, or ask).",
+        ),
     ] = None,
     passphrase_file: PassphraseOption = None,
     large_print: LargePrintOption = False,
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
-    """Go through the checklist for one patient and write the record folder.
+    """Go through one patient's checklist and write the record.
 
     At a terminal it asks every question (only the missing or invalid ones with --answers);
     with --non-interactive it never asks and fails on missing answers.
@@ -95,10 +107,14 @@ def run(
 @reports_errors
 def resume(
     draft: Annotated[
-        str | None, typer.Argument(help="Draft id (default: the latest; see kyphocheck drafts).")
+        str | None,
+        typer.Argument(
+            metavar="DRAFT", help="Draft id (default: the latest; see kyphocheck drafts)."
+        ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for the record (default: as started).")
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Folder for the record (default: as started)."),
     ] = None,
     no_sign: Annotated[
         bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
@@ -108,7 +124,10 @@ def resume(
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
-    """Continue an interrupted run exactly where it stopped."""
+    """Continue an interrupted run where it stopped.
+
+    The draft is finished at the prompts, so resume needs a terminal.
+    """
     from kyphocheck.cli.interactive import session as interactive
     from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
     from kyphocheck.interview.drafts import DraftStore
@@ -129,10 +148,11 @@ def resume(
 @reports_errors
 def drafts(
     discard: Annotated[
-        str | None, typer.Option("--discard", help="Remove the draft with this id.")
+        str | None,
+        typer.Option("--discard", metavar="DRAFT", help="Remove the draft with this id."),
     ] = None,
 ) -> None:
-    """List interrupted runs that can be resumed, or remove one."""
+    """List interrupted runs to resume, or discard one."""
     from kyphocheck.cli.output import print_drafts
     from kyphocheck.interview.drafts import DraftStore
 
