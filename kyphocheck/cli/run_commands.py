@@ -151,17 +151,40 @@ def drafts(
         str | None,
         typer.Option("--discard", metavar="DRAFT", help="Remove the draft with this id."),
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Remove it without asking (at a terminal it asks)."),
+    ] = False,
 ) -> None:
-    """List interrupted runs to resume, or discard one."""
-    from kyphocheck.cli.output import print_drafts
+    """List interrupted runs to resume, or discard one.
+
+    A draft holds answers typed at the bedside that cannot be had back, so at a terminal
+    --discard asks first; in scripts (no terminal) it removes the draft as asked.
+    """
+    import sys
+
+    from kyphocheck.cli.output import describe_draft, print_drafts
     from kyphocheck.interview.drafts import DraftStore
 
     store = DraftStore()
     if discard is not None:
+        draft = store.load(discard)  # a wrong id is said before anything is asked
+        if not yes and sys.stdin.isatty() and not _confirm(f"Discard {describe_draft(draft)}?"):
+            typer.echo(f"Draft {discard} kept.")
+            return
         store.discard(discard)
         typer.echo(f"Draft {discard} removed.")
         return
     print_drafts(store.all())
+
+
+def _confirm(question: str) -> bool:
+    """Yes only if the user says so; Ctrl-C or the end of input is a no."""
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:
+        typer.echo()
+        return False
 
 
 def _report(result: RecordResult, no_sign: bool, fail_on: FailOn | None) -> None:
