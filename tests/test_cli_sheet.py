@@ -181,6 +181,7 @@ def test_a_passphrase_file_signs_the_whole_batch(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert len(folders(tmp_path / "s")) == 2
+    assert "Signed by: Jane Doe, RN (certificate CN=Jane Doe, title=RN," in result.stdout
 
 
 def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None:

@@ -170,9 +170,45 @@ def signing_identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) 
     """
     if no_sign:
         return None
-    from kyphocheck.signatures.identity import read_identity, read_passphrase, require_identity
+    from kyphocheck.signatures.identity import require_identity
 
-    path = require_identity()
-    identity = read_identity(path, read_passphrase(passphrase_file))
+    identity = unlock_identity(require_identity(), passphrase_file)
     identity.check_usable(clock.real_now())
     return identity
+
+
+def unlock_identity(path: Path, passphrase_file: Path | None) -> Identity:
+    """Decrypt a PKCS#12 identity; at a terminal a mistyped passphrase is asked again.
+
+    Three tries, then one line and exit 1: a slip of the finger must not end a nurse's run.
+    A passphrase from --passphrase-file or KYPHOCHECK_SIGNER_PASSPHRASE fails at once, since
+    asking again would read the same one.
+    """
+    from kyphocheck.cli.console import err
+    from kyphocheck.signatures.identity import (
+        PASSPHRASE_TRIES,
+        SignerError,
+        WrongPassphrase,
+        passphrase_is_asked,
+        read_identity,
+        read_passphrase,
+    )
+
+    tries = PASSPHRASE_TRIES if passphrase_is_asked(passphrase_file) else 1
+    attempt = 1
+    while True:
+        try:
+            return read_identity(path, read_passphrase(passphrase_file))
+        except WrongPassphrase:
+            if tries == 1:
+                raise
+            if attempt == tries:
+                raise SignerError(
+                    f"{path}: wrong passphrase {tries} times; nothing was signed"
+                ) from None
+            left = tries - attempt
+            err().print(
+                f"Wrong passphrase; try again ({left} {'try' if left == 1 else 'tries'} left).",
+                markup=False,
+            )
+            attempt += 1

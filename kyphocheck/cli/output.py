@@ -63,6 +63,21 @@ DRAFT_COLUMNS = ("draft", "patient", "MRN", "updated", "done", "checklist")
 DRAFT_DROPPABLE = (5, 4, 1)
 
 
+def print_signed_by(identity: Identity) -> None:
+    """Who signed what was just written: the signer as a person reads it, and the certificate.
+
+    The name is the one the auditor will see in the record; the subject says which of the
+    signer's certificates (a site may issue more than one) it was.
+    """
+    from rich.text import Text
+
+    out().print(
+        Text("Signed by: ")
+        + Text(identity.signed_by, style="bold")
+        + Text(f" (certificate {identity.subject})")
+    )
+
+
 def print_drafts(drafts: list[Draft]) -> None:
     """Drafts that can be resumed, one line each: initials and MRN only, never the name."""
     if not drafts:
@@ -130,7 +145,7 @@ def print_identity(identity: Identity, now: datetime) -> None:
     table = Table(show_header=False)
     table.add_row("signer", identity.name)
     table.add_row("credentials", identity.credentials or "-")
-    table.add_row("subject", identity.certificate.subject.rfc4514_string())
+    table.add_row("subject", identity.subject)
     table.add_row("SHA-256", identity.fingerprint)
     table.add_row("expires", f"{identity.expires:%Y-%m-%d}")
     out().print(table)

@@ -150,6 +150,10 @@ def sheet(
         f"{tally.written} of {len(files)} sheets written to {out} in {seconds:.1f} s"
         f" ({tally.written / max(seconds, 1e-6):.1f} per second)"
     )
+    if identity is not None and tally.written:
+        from kyphocheck.cli.output import print_signed_by
+
+        print_signed_by(identity)
     for failure in tally.failures:
         error(str(failure.problem))
     if tally.failures:

@@ -24,6 +24,7 @@ from kyphocheck.cli.options import (
 
 if TYPE_CHECKING:
     from kyphocheck.record.pipeline import RecordResult
+    from kyphocheck.signatures.identity import Identity
 
 
 @reports_errors
@@ -87,7 +88,7 @@ def run(
                 prepared = prepared.in_large_print()
             identity = signing_identity(no_sign, passphrase_file, clock)
             result = write_record(the_site, prepared, out_dir, clock, identity, workers)
-        _report(result, no_sign, fail_on)
+        _report(result, fail_on, identity)
         return
     from kyphocheck.cli.interactive import session as interactive
     from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
@@ -101,7 +102,7 @@ def run(
         )
         prompter = QuestionaryPrompter()
         result = interactive.start(options, prompter, answers, checklist, DraftStore())
-    _report(result, no_sign, fail_on)
+    _report(result, fail_on, identity)
 
 
 @reports_errors
@@ -142,7 +143,7 @@ def resume(
         identity = signing_identity(unsigned, passphrase_file, clock)
         options = interactive.Options(the_site, clock, out, unsigned, identity, workers)
         result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
-    _report(result, options.no_sign, fail_on)
+    _report(result, fail_on, identity)
 
 
 @reports_errors
@@ -187,15 +188,18 @@ def _confirm(question: str) -> bool:
         return False
 
 
-def _report(result: RecordResult, no_sign: bool, fail_on: FailOn | None) -> None:
+def _report(result: RecordResult, fail_on: FailOn | None, identity: Identity | None) -> None:
+    """Warnings, findings, the folder, and who signed (or that nobody did)."""
     from kyphocheck.cli.console import warn
-    from kyphocheck.cli.output import print_run_result
+    from kyphocheck.cli.output import print_run_result, print_signed_by
 
     for message in result.warnings:
         warn(message)
-    if no_sign:
+    if identity is None:
         warn("--no-sign: the record is an UNSIGNED draft")
     print_run_result(result)
+    if identity is not None:
+        print_signed_by(identity)
     if fail_on is not None and result_fails(result.record, fail_on.value):
         raise typer.Exit(EXIT_FINDINGS)
 
