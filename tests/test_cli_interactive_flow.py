@@ -269,6 +269,23 @@ def test_end_of_input_saves_the_draft_and_names_the_flags(
     assert draft.document["patient"]["name"] == "Maria Lopez"
 
 
+def test_end_of_input_while_resuming_does_not_offer_run_flags(
+    options: Options, store: DraftStore
+) -> None:
+    with pytest.raises(Interrupted):
+        start(
+            options,
+            ScriptedPrompter([*walk.HEADER[:4], KeyboardInterrupt()]),
+            None,
+            "kyphoplasty",
+            store,
+        )
+    with pytest.raises(UsageError) as info:
+        resume(options, ScriptedPrompter([]), None, store)
+    assert "the input ended: the draft is saved (kyphocheck resume" in info.value.message
+    assert "--non-interactive" not in info.value.message
+
+
 def test_drafts_listing_shows_initials_not_names(
     options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -268,6 +268,19 @@ def test_now_from_environment(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize("command", ["run", "sheet", "check", "signer show"])
+def test_bad_now_from_environment_names_the_variable(command: str, tmp_path: Path) -> None:
+    args = {
+        "run": ["--answers", str(EXAMPLE), "--non-interactive", "--out", str(tmp_path / "o")],
+        "sheet": ["--answers", str(EXAMPLE), "--out", str(tmp_path / "o")],
+    }.get(command, [])
+    result = runner.invoke(app, [*command.split(), *args], env={"KYPHOCHECK_NOW": "yesterday"})
+    assert result.exit_code == 2, result.output
+    assert "KYPHOCHECK_NOW: 'yesterday' is not an ISO 8601 timestamp" in result.stderr
+    assert "--now" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_system_clock_refuses_the_example_on_any_other_day(tmp_path: Path) -> None:
     """Without --now the real clock is used: before the example's day its events are in the
     future; after it, its start is in the past. Either way nothing is written."""

@@ -181,6 +181,7 @@ def test_a_passphrase_file_signs_the_whole_batch(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert len(folders(tmp_path / "s")) == 2
+    assert "Signed by: Jane Doe, RN (certificate CN=Jane Doe, title=RN," in result.stdout
 
 
 def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None:
@@ -288,3 +289,12 @@ def test_a_sheet_written_just_before_an_interrupt_is_counted(
     assert "Interrupted: 2 sheet(s) written" in result.stderr
     assert "each complete; 2 not made" in result.stderr
     assert len(folders(out)) == 2
+
+
+def test_jobs_below_one_is_one_clear_line(tmp_path: Path) -> None:
+    """Without typer's range check, whose help showed `<int range> [x>=1]`."""
+    [answers] = batch(tmp_path, 1)
+    result = sheet("--answers", str(answers), "--out", str(tmp_path / "o"), "--jobs", "0")
+    assert result.exit_code == 2
+    assert result.stderr == "error: --jobs: give 1 or more processes, not 0\n"
+    assert not (tmp_path / "o").exists()

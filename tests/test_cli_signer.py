@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import stat
+import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pexpect
+import pytest
 from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
@@ -18,6 +24,7 @@ from kyphocheck.signatures.identity import (
 from tests.conftest import EXAMPLE, NOW, NOW_TEXT, PASSPHRASE
 
 runner = CliRunner()
+KYPHOCHECK = shutil.which("kyphocheck", path=str(Path(sys.executable).parent))
 
 
 def remove_identity() -> None:
@@ -178,3 +185,75 @@ def test_no_passphrase_without_a_terminal(tmp_path: Path) -> None:
     result = run_signed(tmp_path / "out", env={"KYPHOCHECK_SIGNER_PASSPHRASE": ""})
     assert result.exit_code == 2
     assert "KYPHOCHECK_SIGNER_PASSPHRASE" in result.stderr
+
+
+def test_a_signed_run_says_who_signed(tmp_path: Path) -> None:
+    result = run_signed(tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Signed by: Jane Doe, RN "
+        "(certificate CN=Jane Doe, title=RN, emailAddress=jane.doe@example.org)"
+    ) in result.stdout
+    unsigned = runner.invoke(
+        app,
+        [
+            "run",
+            "--answers",
+            str(EXAMPLE),
+            "--non-interactive",
+            "--now",
+            NOW_TEXT,
+            "--no-sign",
+            "--out",
+            str(tmp_path / "unsigned"),
+        ],
+    )
+    assert unsigned.exit_code == 0 and "Signed by" not in unsigned.stdout
+
+
+def signing_at_a_terminal(out: Path) -> pexpect.spawn:
+    """A scripted run in a pseudo-terminal with no passphrase set: it is asked for."""
+    env = {k: v for k, v in os.environ.items() if k != "KYPHOCHECK_SIGNER_PASSPHRASE"}
+    args = ["run", "--answers", str(EXAMPLE), "--non-interactive", "--now", NOW_TEXT]
+    return pexpect.spawn(
+        str(KYPHOCHECK),
+        [*args, "--out", str(out)],
+        env={**env, "TERM": "xterm", "NO_COLOR": "1"},
+        dimensions=(24, 120),
+        encoding="utf-8",
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(KYPHOCHECK is None, reason="kyphocheck is not installed")
+def test_a_mistyped_passphrase_is_asked_again(tmp_path: Path) -> None:
+    child = signing_at_a_terminal(tmp_path / "out")
+    for attempt, left in ((1, "2 tries"), (2, "1 try")):
+        child.expect("Signing passphrase: ")
+        child.sendline(f"mistyped {attempt}")
+        child.expect(re.escape(f"Wrong passphrase; try again ({left} left)."))
+    child.expect("Signing passphrase: ")
+    child.sendline(PASSPHRASE)
+    style = r"(?:\x1b\[[0-9;]*m)*"  # the name is bold at a terminal
+    child.expect(rf"Signed by: {style}Jane Doe, RN{style} \(certificate CN=Jane Doe, title=RN,")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert len(list((tmp_path / "out").iterdir())) == 1
+
+
+@pytest.mark.skipif(KYPHOCHECK is None, reason="kyphocheck is not installed")
+def test_three_wrong_passphrases_end_with_one_line_and_nothing_written(tmp_path: Path) -> None:
+    child = signing_at_a_terminal(tmp_path / "out")
+    for attempt in range(3):
+        child.expect("Signing passphrase: ")
+        child.sendline(f"wrong {attempt}")
+    child.expect(pexpect.EOF)
+    child.close()
+    after = child.before or ""
+    assert child.exitstatus == 1
+    assert "Signing passphrase" not in after  # no fourth try
+    [line] = [line for line in after.splitlines() if line.strip()]
+    assert re.search(r"error: \S+signer\.p12: wrong passphrase 3 times; nothing was signed", line)
+    assert "wrong 2" not in after  # the passphrase is never echoed
+    assert not (tmp_path / "out").exists()

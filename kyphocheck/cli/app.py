@@ -14,6 +14,7 @@ import typer
 
 from kyphocheck import __version__
 from kyphocheck.cli import record_commands, run_commands, site_commands
+from kyphocheck.cli.help import Command
 from kyphocheck.cli.options import state
 from kyphocheck.cli.signer import signer_app
 
@@ -52,12 +53,12 @@ def main_options(
 
 
 for command in (run_commands.run, run_commands.resume, run_commands.drafts):
-    app.command()(command)
-app.command()(record_commands.verify)
-app.command()(site_commands.checklists)
-app.command()(record_commands.sheet)
-app.command("init-site")(site_commands.init_site)
-app.command()(site_commands.check)
+    app.command(cls=Command)(command)
+app.command(cls=Command)(record_commands.verify)
+app.command(cls=Command)(site_commands.checklists)
+app.command(cls=Command)(record_commands.sheet)
+app.command("init-site", cls=Command)(site_commands.init_site)
+app.command(cls=Command)(site_commands.check)
 app.add_typer(signer_app, name="signer")
 
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from kyphocheck.times import Clock
 
 EXIT_FINDINGS = 3
-state = {"debug": bool(os.environ.get("KYPHOCHECK_DEBUG"))}
+NOW_ENV = "KYPHOCHECK_NOW"
+# Per invocation: --debug, and where --now came from (the option or KYPHOCHECK_NOW).
+state: dict[str, Any] = {"debug": bool(os.environ.get("KYPHOCHECK_DEBUG")), "now_from": "--now"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +60,7 @@ SiteOption = Annotated[
     typer.Option(
         "--site",
         envvar="KYPHOCHECK_SITE",
+        metavar="DIR",
         help="Site folder whose checklists/, templates/ and site.yaml override the defaults.",
         file_okay=False,
     ),
@@ -69,18 +72,33 @@ LargePrintOption = Annotated[
         help="Print the take-home sheet in large type (16 pt), as patient.large_print: true does.",
     ),
 ]
+
+
+def _note_now_source(context: typer.Context, value: str | None) -> str | None:
+    """Remember whether the clock came from KYPHOCHECK_NOW, to name it in an error."""
+    source = context.get_parameter_source("now")
+    state["now_from"] = NOW_ENV if source is not None and source.name == "ENVIRONMENT" else "--now"
+    return value
+
+
 NowOption = Annotated[
     str | None,
     typer.Option(
         "--now",
-        envvar="KYPHOCHECK_NOW",
+        envvar=NOW_ENV,
+        metavar="TIMESTAMP",
+        callback=_note_now_source,
         help="Use this clock (ISO 8601 with offset) for reproducible runs; the record says so.",
     ),
 ]
 
 
 def make_clock(now: str | None) -> Clock:
-    """The clock of a command: fixed by --now (or KYPHOCHECK_NOW), else the system's."""
+    """The clock of a command: fixed by --now (or KYPHOCHECK_NOW), else the system's.
+
+    A bad value is reported under the name the user set: a variable exported in a shell
+    profile is not found by looking for a --now that was never typed.
+    """
     from datetime import datetime
 
     from kyphocheck.errors import UsageError
@@ -91,7 +109,7 @@ def make_clock(now: str | None) -> Clock:
     try:
         return Clock(parse_now(now), fixed=True)
     except ValueError as exc:
-        raise UsageError(f"--now: {exc}") from None
+        raise UsageError(f"{state['now_from']}: {exc}") from None
 
 
 def open_site(site: Path | None) -> Site:
@@ -112,6 +130,7 @@ PassphraseOption = Annotated[
     Path | None,
     typer.Option(
         "--passphrase-file",
+        metavar="FILE",
         help="Read the signing passphrase from this file (or set KYPHOCHECK_SIGNER_PASSPHRASE).",
         dir_okay=False,
     ),
@@ -119,7 +138,9 @@ PassphraseOption = Annotated[
 FailOnOption = Annotated[
     FailOn | None,
     typer.Option(
-        "--fail-on", help="Exit 3 when the record holds a finding of this severity or worse."
+        "--fail-on",
+        metavar="SEVERITY",
+        help="Exit 3 when the record holds a finding of this severity (stop or notify) or worse.",
     ),
 ]
 
@@ -149,9 +170,45 @@ def signing_identity(no_sign: bool, passphrase_file: Path | None, clock: Clock) 
     """
     if no_sign:
         return None
-    from kyphocheck.signatures.identity import read_identity, read_passphrase, require_identity
+    from kyphocheck.signatures.identity import require_identity
 
-    path = require_identity()
-    identity = read_identity(path, read_passphrase(passphrase_file))
+    identity = unlock_identity(require_identity(), passphrase_file)
     identity.check_usable(clock.real_now())
     return identity
+
+
+def unlock_identity(path: Path, passphrase_file: Path | None) -> Identity:
+    """Decrypt a PKCS#12 identity; at a terminal a mistyped passphrase is asked again.
+
+    Three tries, then one line and exit 1: a slip of the finger must not end a nurse's run.
+    A passphrase from --passphrase-file or KYPHOCHECK_SIGNER_PASSPHRASE fails at once, since
+    asking again would read the same one.
+    """
+    from kyphocheck.cli.console import err
+    from kyphocheck.signatures.identity import (
+        PASSPHRASE_TRIES,
+        SignerError,
+        WrongPassphrase,
+        passphrase_is_asked,
+        read_identity,
+        read_passphrase,
+    )
+
+    tries = PASSPHRASE_TRIES if passphrase_is_asked(passphrase_file) else 1
+    attempt = 1
+    while True:
+        try:
+            return read_identity(path, read_passphrase(passphrase_file))
+        except WrongPassphrase:
+            if tries == 1:
+                raise
+            if attempt == tries:
+                raise SignerError(
+                    f"{path}: wrong passphrase {tries} times; nothing was signed"
+                ) from None
+            left = tries - attempt
+            err().print(
+                f"Wrong passphrase; try again ({left} {'try' if left == 1 else 'tries'} left).",
+                markup=False,
+            )
+            attempt += 1

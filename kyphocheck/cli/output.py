@@ -57,27 +57,85 @@ def print_run_result(result: RecordResult) -> None:
     console.print(Text("Record written: ") + Text(str(result.folder), style="bold"))
 
 
-def print_drafts(drafts: list[Draft]) -> None:
-    """Drafts that can be resumed: initials and MRN only, never the whole name."""
-    from rich.table import Table
+DRAFT_COLUMNS = ("draft", "patient", "MRN", "updated", "done", "checklist")
+# Dropped in this order when the terminal is narrow. The id, the MRN and the time are never
+# dropped nor cut: they are what tells two drafts apart (and the id is what resume takes).
+DRAFT_DROPPABLE = (5, 4, 1)
 
+
+def print_signed_by(identity: Identity) -> None:
+    """Who signed what was just written: the signer as a person reads it, and the certificate.
+
+    The name is the one the auditor will see in the record; the subject says which of the
+    signer's certificates (a site may issue more than one) it was.
+    """
+    from rich.text import Text
+
+    out().print(
+        Text("Signed by: ")
+        + Text(identity.signed_by, style="bold")
+        + Text(f" (certificate {identity.subject})")
+    )
+
+
+def print_drafts(drafts: list[Draft]) -> None:
+    """Drafts that can be resumed, one line each: initials and MRN only, never the name."""
     if not drafts:
         out().print("No drafts.")
         return
-    table = Table("patient", "MRN", "checklist", "updated", "progress")
-    table.add_column("id", no_wrap=True)
-    for draft in drafts:
-        progress = draft.progress
-        table.add_row(
-            draft.initials,
-            str(draft.document.get("patient", {}).get("mrn") or "-"),
-            str(draft.document.get("checklist") or "-"),
-            draft.updated_at[:16].replace("T", " "),
-            f"{progress.get('answered', 0)} of {progress.get('total', '?')}",
-            draft.id,
-        )
-    out().print(table)
-    out().print("Resume one with: kyphocheck resume ID")
+    for line in draft_lines(drafts, out().width):
+        out().print(line, markup=False, soft_wrap=True)
+    out().print("Resume one with: kyphocheck resume DRAFT", markup=False)
+
+
+def draft_lines(drafts: list[Draft], width: int, now: datetime | None = None) -> list[str]:
+    """The listing as lines of at most `width` (unless an id, MRN and time alone are wider)."""
+    from datetime import datetime
+
+    now = now or datetime.now().astimezone()
+    rows = [DRAFT_COLUMNS, *(_draft_row(draft, now) for draft in drafts)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(DRAFT_COLUMNS))]
+    shown = list(range(len(DRAFT_COLUMNS)))
+    for column in DRAFT_DROPPABLE:
+        if sum(widths[i] for i in shown) + 2 * (len(shown) - 1) <= width:
+            break
+        shown.remove(column)
+    return ["  ".join(row[i].ljust(widths[i]) for i in shown).rstrip() for row in rows]
+
+
+def describe_draft(draft: Draft, now: datetime | None = None) -> str:
+    """One draft in a line, to confirm which one is meant."""
+    from datetime import datetime
+
+    _, initials, mrn, updated, done, checklist = _draft_row(
+        draft, now or datetime.now().astimezone()
+    )
+    return f"{draft.id} ({initials}, MRN {mrn}, {checklist}, {done} answered, updated {updated})"
+
+
+def _draft_row(draft: Draft, now: datetime) -> tuple[str, str, str, str, str, str]:
+    progress = draft.progress
+    return (
+        draft.id,
+        draft.initials,
+        draft.mrn,
+        _draft_time(draft, now),
+        f"{progress.get('answered', 0)}/{progress.get('total', '?')}",
+        str(draft.document.get("checklist") or "-"),
+    )
+
+
+def _draft_time(draft: Draft, now: datetime) -> str:
+    """When the draft was last saved, in its procedure's or site's zone: "01 Dec 07:45 CST"."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(draft.updated_at)
+    except ValueError:
+        return draft.updated_at[:16] or "-"
+    local = moment.astimezone(draft.zone())  # None: the computer's zone
+    shape = "%d %b %H:%M %Z" if local.year == now.year else "%d %b %Y %H:%M %Z"
+    return local.strftime(shape)
 
 
 def print_identity(identity: Identity, now: datetime) -> None:
@@ -87,7 +145,7 @@ def print_identity(identity: Identity, now: datetime) -> None:
     table = Table(show_header=False)
     table.add_row("signer", identity.name)
     table.add_row("credentials", identity.credentials or "-")
-    table.add_row("subject", identity.certificate.subject.rfc4514_string())
+    table.add_row("subject", identity.subject)
     table.add_row("SHA-256", identity.fingerprint)
     table.add_row("expires", f"{identity.expires:%Y-%m-%d}")
     out().print(table)

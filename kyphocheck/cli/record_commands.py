@@ -21,18 +21,24 @@ from kyphocheck.cli.options import (
 
 @reports_errors
 def verify(
-    paths: Annotated[list[Path], typer.Argument(help="Record folders or single files.")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH...", help="Record folders or single files.")
+    ],
     trust: Annotated[
         list[Path] | None,
         typer.Option(
-            "--trust", help="Trust this signer or CA certificate (PEM or DER).", dir_okay=False
+            "--trust",
+            metavar="CERT",
+            help="Trust this signer or CA certificate (PEM or DER); may be repeated.",
+            dir_okay=False,
         ),
     ] = None,
     site: SiteOption = None,
 ) -> None:
-    """Check a record: signatures, hashes, and that each PDF signature covers the whole file.
+    """Check that records are signed and unchanged.
 
-    Signers are trusted from --trust, the site's trust anchors, and the local identity.
+    Checks signatures, hashes, and that each PDF signature covers the whole file. Signers are
+    trusted from --trust, the site's trust anchors, and the local identity.
     """
     from kyphocheck.cli.output import print_verification
     from kyphocheck.signatures.identity import certificate_path
@@ -63,19 +69,29 @@ def sheet(
         list[Path] | None,
         typer.Option(
             "--answers",
-            help="Answers files; after one --answers, more files may follow (a shell glob).",
+            metavar="FILE",
+            help="Answers file (YAML or JSON); more may follow it, e.g. --answers day/*.yaml.",
             dir_okay=False,
         ),
     ] = None,
     more_answers: Annotated[
-        list[Path] | None, typer.Argument(hidden=True, dir_okay=False, show_default=False)
+        list[Path] | None,
+        typer.Argument(
+            metavar="FILE...",
+            help="More answers files, as a shell glob gives them after --answers.",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for the sheet folders (required).")
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Folder for the sheet folders (required)."),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Processes to lay out PDFs (default: cores)."),
+        typer.Option(
+            "--jobs", "-j", metavar="N", help="Processes to lay out PDFs (default: the cores)."
+        ),
     ] = None,
     large_print: LargePrintOption = False,
     no_sign: Annotated[
@@ -85,10 +101,11 @@ def sheet(
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
-    """Make take-home sheets only, for many patients at once: Markdown and signed PDF each.
+    """Make take-home sheets only, for many patients at once.
 
-    A bad answers file does not stop the others: it is listed at the end and the exit code is
-    1. Ctrl-C, SIGTERM and SIGHUP stop cleanly; the sheets already written are complete.
+    Each is Markdown and a signed PDF. A bad answers file does not stop the others: it is
+    listed at the end and the exit code is 1. Ctrl-C, SIGTERM and SIGHUP stop cleanly; the
+    sheets already written are complete.
     """
     import time
 
@@ -105,6 +122,8 @@ def sheet(
         raise UsageError("give the answers files: kyphocheck sheet --answers FILE... --out DIR")
     if out is None:
         raise UsageError("give the folder for the sheets: --out DIR")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs: give 1 or more processes, not {jobs}")
     clock = make_clock(now)
     the_site = open_site(site)
     started = time.monotonic()
@@ -131,6 +150,10 @@ def sheet(
         f"{tally.written} of {len(files)} sheets written to {out} in {seconds:.1f} s"
         f" ({tally.written / max(seconds, 1e-6):.1f} per second)"
     )
+    if identity is not None and tally.written:
+        from kyphocheck.cli.output import print_signed_by
+
+        print_signed_by(identity)
     for failure in tally.failures:
         error(str(failure.problem))
     if tally.failures:

@@ -24,13 +24,18 @@ from kyphocheck.cli.options import (
 
 if TYPE_CHECKING:
     from kyphocheck.record.pipeline import RecordResult
+    from kyphocheck.signatures.identity import Identity
 
 
 @reports_errors
 def run(
     answers: Annotated[
         Path | None,
-        typer.Option("--answers", help="Answers file (YAML or JSON) to fill the checklist from."),
+        typer.Option(
+            "--answers",
+            metavar="FILE",
+            help="Answers file (YAML or JSON) to fill the checklist from.",
+        ),
     ] = None,
     non_interactive: Annotated[
         bool,
@@ -38,7 +43,11 @@ def run(
     ] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder for record folders (default: site.yaml or ./records)."),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Folder for record folders (default: site.yaml or ./records).",
+        ),
     ] = None,
     no_sign: Annotated[
         bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
@@ -46,14 +55,18 @@ def run(
     fail_on: FailOnOption = None,
     checklist: Annotated[
         str | None,
-        typer.Option("--checklist", help="Checklist to use (default: the answers file's, or ask)."),
+        typer.Option(
+            "--checklist",
+            metavar="ID",
+            help="Checklist to use (default: the answers file's, or ask).",
+        ),
     ] = None,
     passphrase_file: PassphraseOption = None,
     large_print: LargePrintOption = False,
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
-    """Go through the checklist for one patient and write the record folder.
+    """Go through one patient's checklist and write the record.
 
     At a terminal it asks every question (only the missing or invalid ones with --answers);
     with --non-interactive it never asks and fails on missing answers.
@@ -76,7 +89,7 @@ def run(
                 prepared = prepared.in_large_print()
             identity = signing_identity(no_sign, passphrase_file, clock)
             result = write_record(the_site, prepared, out_dir, clock, identity, workers)
-        _report(result, no_sign, fail_on)
+        _report(result, fail_on, identity)
         return
     from kyphocheck.cli.interactive import session as interactive
     from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
@@ -90,16 +103,20 @@ def run(
         )
         prompter = QuestionaryPrompter()
         result = interactive.start(options, prompter, answers, checklist, DraftStore())
-    _report(result, no_sign, fail_on)
+    _report(result, fail_on, identity)
 
 
 @reports_errors
 def resume(
     draft: Annotated[
-        str | None, typer.Argument(help="Draft id (default: the latest; see kyphocheck drafts).")
+        str | None,
+        typer.Argument(
+            metavar="DRAFT", help="Draft id (default: the latest; see kyphocheck drafts)."
+        ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for the record (default: as started).")
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Folder for the record (default: as started)."),
     ] = None,
     no_sign: Annotated[
         bool, typer.Option("--no-sign", help="Write an UNSIGNED draft record.")
@@ -109,12 +126,15 @@ def resume(
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
-    """Continue an interrupted run exactly where it stopped."""
+    """Continue an interrupted run where it stopped.
+
+    The draft is finished at the prompts, so resume needs a terminal.
+    """
     from kyphocheck.cli.interactive import session as interactive
     from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
     from kyphocheck.interview.drafts import DraftStore
 
-    interactive.require_terminal()
+    interactive.require_terminal(interactive.RESUME_ADVICE)
     store = DraftStore()
     saved = store.load(draft) if draft else store.latest()
     the_site = open_site(site if site is not None else (Path(saved.site) if saved.site else None))
@@ -124,36 +144,63 @@ def resume(
         identity = signing_identity(unsigned, passphrase_file, clock)
         options = interactive.Options(the_site, clock, out, unsigned, identity, workers)
         result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
-    _report(result, options.no_sign, fail_on)
+    _report(result, fail_on, identity)
 
 
 @reports_errors
 def drafts(
     discard: Annotated[
-        str | None, typer.Option("--discard", help="Remove the draft with this id.")
+        str | None,
+        typer.Option("--discard", metavar="DRAFT", help="Remove the draft with this id."),
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Remove it without asking (at a terminal it asks)."),
+    ] = False,
 ) -> None:
-    """List interrupted runs that can be resumed, or remove one."""
-    from kyphocheck.cli.output import print_drafts
+    """List interrupted runs to resume, or discard one.
+
+    A draft holds answers typed at the bedside that cannot be had back, so at a terminal
+    --discard asks first; in scripts (no terminal) it removes the draft as asked.
+    """
+    import sys
+
+    from kyphocheck.cli.output import describe_draft, print_drafts
     from kyphocheck.interview.drafts import DraftStore
 
     store = DraftStore()
     if discard is not None:
+        draft = store.load(discard)  # a wrong id is said before anything is asked
+        if not yes and sys.stdin.isatty() and not _confirm(f"Discard {describe_draft(draft)}?"):
+            typer.echo(f"Draft {discard} kept.")
+            return
         store.discard(discard)
         typer.echo(f"Draft {discard} removed.")
         return
     print_drafts(store.all())
 
 
-def _report(result: RecordResult, no_sign: bool, fail_on: FailOn | None) -> None:
+def _confirm(question: str) -> bool:
+    """Yes only if the user says so; Ctrl-C or the end of input is a no."""
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:
+        typer.echo()
+        return False
+
+
+def _report(result: RecordResult, fail_on: FailOn | None, identity: Identity | None) -> None:
+    """Warnings, findings, the folder, and who signed (or that nobody did)."""
     from kyphocheck.cli.console import warn
-    from kyphocheck.cli.output import print_run_result
+    from kyphocheck.cli.output import print_run_result, print_signed_by
 
     for message in result.warnings:
         warn(message)
-    if no_sign:
+    if identity is None:
         warn("--no-sign: the record is an UNSIGNED draft")
     print_run_result(result)
+    if identity is not None:
+        print_signed_by(identity)
     if fail_on is not None and result_fails(result.record, fail_on.value):
         raise typer.Exit(EXIT_FINDINGS)
 

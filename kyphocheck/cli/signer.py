@@ -7,33 +7,44 @@ from typing import Annotated
 
 import typer
 
+from kyphocheck.cli.help import Command
 from kyphocheck.cli.options import NowOption, PassphraseOption, make_clock, reports_errors
 
 signer_app = typer.Typer(
-    help="The signing identity: create, import or show it.",
+    help="Create, import or show the signing identity.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 
-@signer_app.command("init")
+@signer_app.command("init", cls=Command)
 @reports_errors
 def signer_init(
-    name: Annotated[str | None, typer.Option("--name", help="Signer's full name.")] = None,
-    credentials: Annotated[
-        str | None, typer.Option("--credentials", help="Credentials, e.g. RN.")
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="Signer's full name.")
     ] = None,
-    email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
+    credentials: Annotated[
+        str | None, typer.Option("--credentials", metavar="TEXT", help="Credentials, e.g. RN.")
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", metavar="ADDRESS", help="E-mail address.")
+    ] = None,
     import_file: Annotated[
         Path | None,
         typer.Option(
-            "--import", help="Adopt a site-issued identity (.p12) instead.", dir_okay=False
+            "--import",
+            metavar="FILE",
+            help="Adopt a site-issued identity (.p12) instead.",
+            dir_okay=False,
         ),
     ] = None,
     passphrase_file: PassphraseOption = None,
     now: NowOption = None,
 ) -> None:
-    """Create a signing identity (EC P-256, self-signed), or import a site-issued .p12."""
+    """Create a signing identity, or import a site-issued one.
+
+    A new identity is an EC P-256 key with a self-signed certificate; --import adopts a .p12.
+    """
     from kyphocheck.cli.output import print_identity
     from kyphocheck.errors import UsageError
     from kyphocheck.signatures.identity import (
@@ -57,10 +68,13 @@ def signer_init(
     typer.echo(f"Saved to {path} (owner only).")
 
 
-@signer_app.command("show")
+@signer_app.command("show", cls=Command)
 @reports_errors
 def signer_show(now: NowOption = None) -> None:
-    """Show the active signing identity: subject, credentials, fingerprint, expiry."""
+    """Show the active signing identity.
+
+    Its subject, credentials, fingerprint and expiry; never its key.
+    """
     from cryptography import x509
 
     from kyphocheck.cli.output import print_identity

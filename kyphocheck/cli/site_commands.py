@@ -22,10 +22,14 @@ from kyphocheck.cli.options import (
 def checklists(
     site: SiteOption = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="text (a table) or json.")
+        OutputFormat,
+        typer.Option("--format", metavar="FORMAT", help="text (a table) or json."),
     ] = OutputFormat.text,
 ) -> None:
-    """List the available checklists with their versions, hashes and files."""
+    """List the checklists and their versions.
+
+    With each one's hash and file: the site's own, or the default it falls back to.
+    """
     from kyphocheck.cli.output import print_checklists
     from kyphocheck.site.checklist import list_checklists
 
@@ -35,10 +39,14 @@ def checklists(
 @reports_errors
 def init_site(
     folder: Annotated[
-        Path, typer.Argument(help="New (or empty) folder for the site.", file_okay=False)
+        Path,
+        typer.Argument(metavar="DIR", help="New (or empty) folder for the site.", file_okay=False),
     ],
 ) -> None:
-    """Make a site folder: site.yaml, editable copies of the defaults, fixtures, a CI workflow."""
+    """Make a new site folder to edit and check in CI.
+
+    It holds site.yaml, editable copies of the defaults, fixtures and a CI workflow.
+    """
     from kyphocheck.site.scaffold import init_site as scaffold
 
     files = scaffold(folder)
@@ -61,6 +69,7 @@ def check(
     site_folder: Annotated[
         Path | None,
         typer.Argument(
+            metavar="SITE",
             help="Site folder to check (default: --site, KYPHOCHECK_SITE, or the defaults).",
             file_okay=False,
             show_default=False,
@@ -68,11 +77,20 @@ def check(
     ] = None,
     output_format: Annotated[
         CheckFormat,
-        typer.Option("--format", help="text (tables), json, junit (JUnit XML) or github."),
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="text (tables), json, junit (JUnit XML) or github.",
+        ),
     ] = CheckFormat.text,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the report to this file instead of stdout.",
+        ),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Warnings fail too (unconfirmed rows, coverage).")
@@ -83,17 +101,18 @@ def check(
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
-    """Check a site's checklists, protocol and templates before they reach a nurse (for CI).
+    """Check a site's checklists and templates (for CI).
 
-    Renders every template against every fixture (the site's fixtures/ and the built-in
-    ones, checked at their own now:, or else one hour before their procedure unless --now is
-    given). Exit 0 when clean, 1 when problems were found.
+    Lints the checklists and protocol data before they reach a nurse, and renders every
+    template against every fixture (the site's fixtures/ and the built-in ones, checked at
+    their own now:, or else one hour before their procedure unless --now is given). Exit 0
+    when clean, 1 when problems were found.
     """
     from kyphocheck.errors import UsageError, WriteError
     from kyphocheck.sitecheck.checks import check_site
 
     if site_folder is not None and site is not None and site_folder != site:
-        raise UsageError("give the site folder once: as SITE_FOLDER or with --site")
+        raise UsageError("give the site folder once: as SITE or with --site")
     the_site = open_site(site_folder or site)
     report = check_site(the_site, make_clock(now).now if now else None, pdf=pdf)
     if output_format is CheckFormat.text and output is None:

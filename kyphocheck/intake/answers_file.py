@@ -7,14 +7,14 @@ a nurse or a script can fix them all in one go. Nothing is written when any prob
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
 from kyphocheck.errors import InputError, Problem
-from kyphocheck.expressions import ExpressionError, suggest
+from kyphocheck.expressions import ExpressionError
 from kyphocheck.header import (
     LANGUAGE_PATTERN,
     WEIGHT_KG_ABOVE,
@@ -24,16 +24,15 @@ from kyphocheck.header import (
 )
 from kyphocheck.intake.context import encounter_context
 from kyphocheck.intake.encounter import Encounter, Override, Patient, Procedure
-from kyphocheck.intake.values import Problems, convert, plain_text
+from kyphocheck.intake.header_checks import check_answer_values, check_header, unknown_items
+from kyphocheck.intake.values import Problems, Timing, convert, plain_text
 from kyphocheck.schema import Strict, validation_problems
 from kyphocheck.site.checklist import Checklist
-from kyphocheck.site.folder import check_timezone
 from kyphocheck.site.protocol import Protocol
-from kyphocheck.times import Clock, parse_date, parse_datetime, parse_now
+from kyphocheck.times import Clock, parse_now
 from kyphocheck.yamlio import ANSWERS_FILE, load_data_file
 
 _LEVEL = r"^(C[1-7]|T(1[0-2]|[1-9])|L[1-5]|S1)$"
-EARLIEST_BIRTH = date(1900, 1, 1)
 
 
 def check_levels(levels: tuple[str, ...]) -> tuple[str, ...]:
@@ -144,15 +143,22 @@ def refuse_file_clock(data: Any, display: str, clock: Clock) -> None:
     assess the answers at a time their author did not mean. So it is accepted only when the
     command line says the same (--now), where the record marks the clock as fixed.
     """
+    problems = Problems(display, data)
+    check_file_clock(data, clock, problems)
+    if problems.found:
+        raise problems.error()
+
+
+def check_file_clock(data: Any, clock: Clock, problems: Problems) -> None:
+    """Add the problem `refuse_file_clock` raises, to be reported with the file's others."""
     written = data.get("now") if isinstance(data, dict) else None
     if written is None:
         return
-    problems = Problems(display, data)
     try:
         moment = parse_now(str(written))
     except ValueError as exc:
         problems.add(["now"], str(exc))
-        raise problems.error() from None
+        return
     if clock.fixed and clock.now == moment:
         return
     given = f"--now is {clock.now.isoformat()}" if clock.fixed else "no --now is given"
@@ -161,21 +167,36 @@ def refuse_file_clock(data: Any, display: str, clock: Clock) -> None:
         f"the file sets the clock to {written} for 'kyphocheck check', but {given}; "
         f"give --now {written} to run it at that time, or remove now:",
     )
-    raise problems.error()
 
 
 def read_answers_file(path: Path) -> tuple[AnswersFile, Any]:
     """Parse and structurally validate an answers file."""
+    data = read_answers_data(path)
+    problems = Problems(str(path), data)
+    parsed = parse_answers(data, problems)
+    if parsed is None:
+        raise problems.error()
+    return parsed, data
+
+
+def read_answers_data(path: Path) -> Any:
+    """An answers file's data, with line numbers: a mapping, not yet validated."""
     display = str(path)
     data = load_data_file(path, display, ANSWERS_FILE)
     if not isinstance(data, dict):
         raise InputError(
             Problem(display, message="an answers file must be a mapping (checklist, patient, ...)")
         )
+    return data
+
+
+def parse_answers(data: Any, problems: Problems) -> AnswersFile | None:
+    """The answers file's model, or None with each problem pydantic found added."""
     try:
-        return AnswersFile.model_validate(data), data
+        return AnswersFile.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_problems(exc, data, display)) from None
+        problems.found.extend(validation_problems(exc, data, problems.display))
+        return None
 
 
 def build_encounter(
@@ -189,41 +210,30 @@ def build_encounter(
     *,
     partial: bool = False,
     made_ahead: bool = False,
+    problems: Problems | None = None,
 ) -> Encounter:
     """Check an answers file's header and answers against the checklist; type every value.
 
     With `partial`, missing answers are not a problem: the interactive flow assesses the
-    checklist as it is filled in.
+    checklist as it is filled in. `problems` holds any found before (they are raised too).
     """
-    problems = Problems(display, data)
+    if problems is None:
+        problems = Problems(display, data)
     patient_fields, procedure_fields = parsed.patient, parsed.procedure
-
-    zone_name = procedure_fields.timezone or default_timezone
-    if zone_name is None:
-        problems.add(["procedure", "timezone"], "missing; give an IANA zone or set it in site.yaml")
-        raise problems.error()
-    try:
-        zone = check_timezone(zone_name)
-    except ValueError as exc:
-        problems.add(["procedure", "timezone"], str(exc))
-        raise problems.error() from None
-
-    scheduled = dob = None
-    try:
-        scheduled = parse_datetime(procedure_fields.scheduled, zone)
-    except ValueError as exc:
-        problems.add(["procedure", "scheduled"], str(exc))
-    try:
-        dob = parse_date(patient_fields.dob)
-        if dob > now.astimezone(zone).date():
-            problems.add(["patient", "dob"], f"{dob} is in the future")
-        elif dob < EARLIEST_BIRTH:
-            problems.add(["patient", "dob"], f"{dob} is not a plausible date of birth")
-    except ValueError as exc:
-        problems.add(["patient", "dob"], str(exc))
-    # The answers' conditions depend on the header (age, sex, start): check them only on a
-    # valid header, so one wrong date of birth does not echo as other problems.
-    if problems.found or scheduled is None or dob is None:
+    zone, scheduled, dob = check_header(
+        procedure_fields.timezone or default_timezone,
+        procedure_fields.scheduled,
+        patient_fields.dob,
+        now,
+        problems,
+    )
+    # The answers' conditions depend on the header (age, sex, start): on a header with a
+    # problem only each answer's own form is checked, so one wrong date of birth neither
+    # hides a wrong INR nor echoes as other problems.
+    if zone is None or scheduled is None or dob is None:
+        check_answer_values(
+            parsed.answers, checklist, protocol, Timing(zone, scheduled), now, problems
+        )
         raise problems.error()
 
     patient = Patient(**patient_fields.model_dump(exclude={"dob"}), dob=dob)
@@ -264,9 +274,7 @@ def _check_answers(
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """The typed answers, notes on ignored ones, and the items whose `when` was false."""
     item_ids = [c.item.id for c in checklist.items]
-    for key in raw:
-        if key not in checklist.by_id:
-            problems.add(["answers", key], f"unknown item '{key}'{suggest(key, item_ids)}")
+    unknown_items(raw, checklist, problems)
 
     answers: dict[str, Any] = {}
     notes: list[str] = []

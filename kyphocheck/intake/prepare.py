@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from kyphocheck.errors import InputError, Problem, quoted
 from kyphocheck.intake.answers_file import (
-    AnswersFile,
     build_encounter,
-    read_answers_file,
-    refuse_file_clock,
+    check_file_clock,
+    parse_answers,
+    read_answers_data,
 )
 from kyphocheck.intake.encounter import RUNNING_LATE, Encounter, unexpected_start
-from kyphocheck.schema import validation_problems
+from kyphocheck.intake.header_checks import file_problems
+from kyphocheck.intake.values import Problems
 from kyphocheck.site.checklist import Checklist, UnknownChecklist
 from kyphocheck.site.data import SiteData
 from kyphocheck.site.folder import Site
@@ -61,17 +60,19 @@ def prepare(
     `partial`: required answers may be missing (a take-home sheet made days ahead, before the
     day-of checks); every answer given is still checked. A fixture's `now:` must be `clock`.
     """
-    parsed, data = read_answers_file(answers_path)
-    refuse_file_clock(data, str(answers_path), clock)
+    data = read_answers_data(answers_path)
+    problems = Problems(str(answers_path), data)
     loaded = loaded or SiteData(site)
     if checklist is not None:
+        # The command line first: a wrong option is one line, whatever the file holds.
         try:
             loaded.checklist(checklist)
         except UnknownChecklist as exc:
             [problem] = exc.problems
             raise InputError(Problem(field="--checklist", message=problem.message)) from None
         agree_on_checklist(checklist, data, str(answers_path))
-    return _check(loaded, parsed, data, str(answers_path), clock, partial)
+    check_file_clock(data, clock, problems)
+    return _check(loaded, problems, clock, partial)
 
 
 def agree_on_checklist(option: str, data: Any, display: str) -> None:
@@ -98,29 +99,35 @@ def prepare_document(site: Site, document: dict[str, Any], clock: Clock) -> Prep
 
     Its scheduled start, if unexpected, was confirmed by the nurse at the terminal.
     """
-    try:
-        parsed = AnswersFile.model_validate(document)
-    except ValidationError as exc:
-        raise InputError(validation_problems(exc, document, "answers")) from None
-    return _check(SiteData(site), parsed, document, "answers", clock, start_confirmed=True)
+    return _check(SiteData(site), Problems("answers", document), clock, start_confirmed=True)
 
 
 def _check(
     loaded: SiteData,
-    parsed: AnswersFile,
-    data: Any,
-    display: str,
+    problems: Problems,
     clock: Clock,
     partial: bool = False,
     start_confirmed: bool = False,
 ) -> Prepared:
+    """Check the answers, raising every problem at once.
+
+    Structure, header and answers are each checked as far as they can be without the others;
+    only a checklist that cannot be loaded leaves the answers unchecked.
+    """
+    data, display = problems.data, problems.display
+    parsed = parse_answers(data, problems)
     protocol = loaded.protocol()
-    try:
-        checklist = loaded.checklist(parsed.checklist)
-    except UnknownChecklist as exc:
-        [problem] = exc.problems
-        line = line_of(data, ["checklist"])
-        raise InputError(Problem(display, line, "checklist", problem.message)) from None
+    checklist = None
+    checklist_id = data.get("checklist")
+    if isinstance(checklist_id, str) and not problems.has(["checklist"]):
+        try:
+            checklist = loaded.checklist(checklist_id)
+        except UnknownChecklist as exc:
+            problems.add(["checklist"], exc.problems[0].message)
+    if checklist is not None and parsed is None:
+        file_problems(data, checklist, protocol, clock.now, loaded.site.config.timezone, problems)
+    if checklist is None or parsed is None:
+        raise problems.error()
     encounter = build_encounter(
         parsed,
         data,
@@ -131,6 +138,7 @@ def _check(
         loaded.site.config.timezone,
         partial=partial,
         made_ahead=partial,  # only take-home sheets are prepared with answers still to come
+        problems=problems,
     )
     if not clock.fixed:
         encounter = _check_start(encounter, clock, display, data, start_confirmed)

@@ -7,8 +7,10 @@ a file are checked by the same code and refused with the same words.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kyphocheck.errors import UNSAFE_CHARACTERS, InputError, Problem, escaped, quoted
 from kyphocheck.expressions import suggest
@@ -42,26 +44,68 @@ class Problems:
         self.found: list[Problem] = []
         self.more_fields: list[tuple[str | int, ...]] = []  # fields of a problem about many
 
+    def has(self, loc: list[str | int]) -> bool:
+        """Whether a problem was found at `loc` already, inside it, or at a part holding it."""
+        here = tuple(loc)
+        return any(
+            p.loc and (p.loc[: len(here)] == here or here[: len(p.loc)] == p.loc)
+            for p in self.found
+        )
+
     def add(self, loc: list[str | int], message: str) -> None:
         """Add a problem at the field `loc`, with the line it was written on."""
         line = line_of(self.data, loc)
         self.found.append(Problem(self.display, line, format_loc(loc), message, tuple(loc)))
 
     def error(self) -> InputError:
-        """The problems as one error, which remembers the field of each."""
-        return InputError(self.found, more_fields=self.more_fields)
+        """The problems as one error, which remembers the field of each.
+
+        In the order they are written in the file (each check adds its own as it goes), so
+        they can be fixed from the top; problems without a line keep their order, last.
+        """
+        ordered = sorted(self.found, key=lambda p: (p.line is None, p.line or 0))
+        return InputError(ordered, more_fields=self.more_fields)
 
 
-def past_event(moment: datetime, encounter: Encounter, now: datetime, what: str = "") -> None:
+@dataclass(frozen=True)
+class Timing:
+    """What an answer's times are read in and checked against: the procedure's zone and start.
+
+    Either is None while the header has a problem there: a time is then checked for its form
+    only (read in UTC), and the comparisons that need the missing part wait for it. So a wrong
+    date of birth and a wrong INR are reported together, not one run after the other.
+    """
+
+    zone: ZoneInfo | None = None
+    scheduled: datetime | None = None
+
+    @classmethod
+    def of(cls, timed: Encounter | Timing) -> Timing:
+        """The timing of an encounter (whose header is known), or the timing itself."""
+        if isinstance(timed, Timing):
+            return timed
+        return cls(timed.procedure.zone, timed.procedure.scheduled)
+
+    @property
+    def reading_zone(self) -> ZoneInfo:
+        """The zone to read a time in: the procedure's, or UTC to check its form only."""
+        return self.zone or ZoneInfo("UTC")
+
+
+def past_event(
+    moment: datetime, encounter: Encounter | Timing, now: datetime, what: str = ""
+) -> None:
     """Refuse a past event (a dose, a meal) that is after the clock or the scheduled start."""
-    zone = encounter.procedure.zone
+    timing = Timing.of(encounter)
+    if timing.zone is None:
+        return  # read in a stand-in zone: a comparison could refuse a right time
+    zone = timing.zone
     when = f"{what} {format_local(moment, zone)}".strip()
     if moment > now:
         raise ValueError(f"{when} is later than now ({format_local(now, zone)})")
-    if moment > encounter.procedure.scheduled:
+    if timing.scheduled is not None and moment > timing.scheduled:
         raise ValueError(
-            f"{when} is after the scheduled start "
-            f"({format_local(encounter.procedure.scheduled, zone)})"
+            f"{when} is after the scheduled start ({format_local(timing.scheduled, zone)})"
         )
 
 
@@ -80,15 +124,20 @@ def text_value(value: Any, max_length: int) -> str:
 def convert(
     compiled: CompiledItem,
     value: Any,
-    encounter: Encounter,
+    encounter: Encounter | Timing,
     protocol: Protocol,
     now: datetime,
     loc: list[str | int],
     problems: Problems,
 ) -> Any:
-    """An answer as its item's type, or ValueError saying what to write instead."""
+    """An answer as its item's type, or ValueError saying what to write instead.
+
+    Given a `Timing` instead of an encounter (the header has a problem), times are checked as
+    far as the zone and start that are known allow.
+    """
     item = compiled.item
-    zone = encounter.procedure.zone
+    timing = Timing.of(encounter)
+    zone = timing.reading_zone
     if item.type == "yes_no":
         if not isinstance(value, bool):
             raise ValueError(f"must be true or false, not '{value}'")
@@ -113,18 +162,18 @@ def convert(
         return number_value(compiled, value)
     if item.type == "date":
         day = parse_date(value)
-        if item.past_event and day > now.astimezone(zone).date():
+        if item.past_event and timing.zone and day > now.astimezone(timing.zone).date():
             raise ValueError(f"{day} is after today")
-        if item.past_event and day > encounter.procedure.scheduled.date():
+        if item.past_event and timing.scheduled and day > timing.scheduled.date():
             raise ValueError(f"{day} is after the scheduled start")
         return day
     if item.type == "datetime":
         moment = parse_datetime(value, zone)
         if item.past_event:
-            past_event(moment, encounter, now)
+            past_event(moment, timing, now)
         return moment
     if item.type == "medications":
-        return _medications(value, encounter, protocol, now, loc, problems)
+        return _medications(value, timing, protocol, now, loc, problems)
     if item.type == "allergies":
         return _allergies(value, protocol, loc, problems)
     raise AssertionError(item.type)
@@ -183,7 +232,7 @@ def _entries(
 
 def _medications(
     value: Any,
-    encounter: Encounter,
+    timing: Timing,
     protocol: Protocol,
     now: datetime,
     loc: list[str | int],
@@ -206,8 +255,8 @@ def _medications(
         last_dose = None
         if entry.get("last_dose") is not None:
             try:
-                last_dose = parse_datetime(entry["last_dose"], encounter.procedure.zone)
-                past_event(last_dose, encounter, now, "the last dose")
+                last_dose = parse_datetime(entry["last_dose"], timing.reading_zone)
+                past_event(last_dose, timing, now, "the last dose")
             except ValueError as exc:
                 problems.add([*here, "last_dose"], str(exc))
         approved = entry.get("prescriber_approved")

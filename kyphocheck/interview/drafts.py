@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from kyphocheck.errors import InputError, Problem, UsageError
+from kyphocheck.errors import InputError, KyphocheckError, Problem, UsageError
 from kyphocheck.expressions import suggest
 
 SCHEMA = "kyphocheck.draft/1"
@@ -83,6 +84,39 @@ class Draft:
         """The patient's initials, for listings that should not show the whole name."""
         name = str(self.document.get("patient", {}).get("name") or "")
         return "".join(part[0].upper() for part in name.split() if part[:1].isalpha()) or "-"
+
+    @property
+    def mrn(self) -> str:
+        """The patient's MRN as given so far, or "-"."""
+        patient = self.document.get("patient")
+        return str(patient.get("mrn") or "-") if isinstance(patient, dict) else "-"
+
+    def zone(self) -> ZoneInfo | None:
+        """The zone to show the draft's times in: its procedure's, else its site's (site.yaml).
+
+        None when neither is known (the computer's zone is used then). A site folder that has
+        gone or a bad site.yaml is not an error here: the listing still has to show the draft.
+        """
+        from kyphocheck.site.folder import Site
+
+        procedure = self.document.get("procedure")
+        zone = _zone(procedure.get("timezone") if isinstance(procedure, dict) else None)
+        if zone is None and self.site:
+            with contextlib.suppress(KyphocheckError, OSError):
+                zone = _zone(Site.open(Path(self.site)).config.timezone)
+        return zone
+
+
+def _zone(name: object) -> ZoneInfo | None:
+    """The zone of an IANA name, or None for no name or one that is not a zone."""
+    from kyphocheck.site.folder import check_timezone
+
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return check_timezone(name)
+    except ValueError:
+        return None
 
 
 class DraftStore:

@@ -21,6 +21,7 @@ from kyphocheck.errors import KyphocheckError, UsageError
 PASSPHRASE_ENV = "KYPHOCHECK_SIGNER_PASSPHRASE"
 VALIDITY_DAYS = 3 * 365
 WARN_DAYS = 30
+PASSPHRASE_TRIES = 3  # at a terminal: a mistyped passphrase is asked again, as sudo does
 DOCUMENT_SIGNING = "1.3.6.1.5.5.7.3.36"  # id-kp-documentSigning, RFC 9336
 
 
@@ -28,6 +29,10 @@ class SignerError(KyphocheckError):
     """No identity, a wrong passphrase, an expired certificate: signing cannot be done."""
 
     exit_code = 1
+
+
+class WrongPassphrase(SignerError):
+    """The passphrase does not open the PKCS#12 file (or the file is not one)."""
 
 
 def identity_path() -> Path:
@@ -65,6 +70,26 @@ class Identity:
 
         titles = self.certificate.subject.get_attributes_for_oid(NameOID.TITLE)
         return str(titles[0].value) if titles else None
+
+    @property
+    def subject(self) -> str:
+        """The certificate's subject, as a person reads it: "CN=Jane Doe, title=RN".
+
+        In the certificate's own order, with names for the attributes kyphocheck writes
+        (RFC 4514 would reverse them and show a title as 2.5.4.12).
+        """
+        from cryptography.x509.oid import NameOID
+
+        names = {NameOID.TITLE: "title", NameOID.EMAIL_ADDRESS: "emailAddress"}
+        return ", ".join(
+            f"{names.get(part.oid, part.rfc4514_attribute_name)}={part.value}"
+            for part in self.certificate.subject
+        )
+
+    @property
+    def signed_by(self) -> str:
+        """Who signs, for a person to read: "Jane Doe, RN"."""
+        return ", ".join(part for part in (self.name, self.credentials) if part)
 
     @property
     def fingerprint(self) -> str:
@@ -274,10 +299,17 @@ def read_identity(path: Path, passphrase: str) -> Identity:
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(content, passphrase.encode())
     except ValueError:
-        raise SignerError(f"{path}: wrong passphrase, or not a PKCS#12 file") from None
+        raise WrongPassphrase(f"{path}: wrong passphrase, or not a PKCS#12 file") from None
     if key is None or certificate is None:
         raise SignerError(f"{path}: the file holds no key and certificate")
     return Identity(key, certificate, tuple(chain))
+
+
+def passphrase_is_asked(passphrase_file: Path | None) -> bool:
+    """Whether `read_passphrase` asks at the terminal (no file, no variable, a terminal)."""
+    import sys
+
+    return passphrase_file is None and not os.environ.get(PASSPHRASE_ENV) and sys.stdin.isatty()
 
 
 def read_passphrase(passphrase_file: Path | None, *, confirm: bool = False) -> str:

@@ -29,13 +29,16 @@ from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
 from kyphocheck.yamlio import ANSWERS_FILE, load_data_file
 
+# What to do without a terminal. `run` can take every answer from a file; a draft can only be
+# finished at the prompts (`resume` has no --non-interactive), so its advice must not offer it.
+RUN_ADVICE = "use --non-interactive with --answers FILE"
+RESUME_ADVICE = "resume the draft in a terminal (kyphocheck drafts lists them)"
 
-def require_terminal() -> None:
+
+def require_terminal(advice: str = RUN_ADVICE) -> None:
     """Refuse, before any prompt is drawn, to prompt without a terminal."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError(
-            "no terminal to ask questions on: use --non-interactive with --answers FILE"
-        )
+        raise UsageError(f"no terminal to ask questions on: {advice}")
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def resume(
             "every saved answer is checked again"
         )
         _prefill(interview)
-    return _run(interview, prompter, options, store)
+    return _run(interview, prompter, options, store, advice="")
 
 
 def _prefill(interview: Interview) -> None:
@@ -127,7 +130,12 @@ def _prefill(interview: Interview) -> None:
 
 
 def _run(
-    interview: Interview, prompter: Prompter, options: Options, store: DraftStore
+    interview: Interview,
+    prompter: Prompter,
+    options: Options,
+    store: DraftStore,
+    *,
+    advice: str = f"; for scripts {RUN_ADVICE}",
 ) -> RecordResult:
     from kyphocheck.cli.interactive.flow import run_flow
 
@@ -142,8 +150,7 @@ def _run(
     except EndOfInput:
         _save_quietly(interview)
         raise UsageError(
-            f"the input ended: the draft is saved (kyphocheck resume {interview.draft.id}); "
-            "for scripts use --non-interactive with --answers FILE"
+            f"the input ended: the draft is saved (kyphocheck resume {interview.draft.id})" + advice
         ) from None
     prepared = prepare_document(options.site, interview.document, options.clock)
     if options.large_print:
