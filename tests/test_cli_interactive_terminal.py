@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -264,3 +265,28 @@ def test_no_terminal_fails_before_any_prompt(tmp_path: Path) -> None:
     )
     assert result.stdout == ""
     assert not (tmp_path / "data").exists()
+
+
+def without(*fields: str) -> dict[str, Any]:
+    """The example's answers without these answers (or `patient.x`, `procedure.x`)."""
+    data = example_data()
+    for field in fields:
+        part, _, key = field.rpartition(".")
+        del data[part or "answers"][key]
+    return data
+
+
+def run_answers(tmp_path: Path, data: dict[str, Any]) -> Terminal:
+    answers = write_answers(tmp_path, data)
+    return Terminal(tmp_path, "run", "--answers", str(answers), "--no-sign", "--out", "out")
+
+
+def test_enter_at_a_yes_no_without_default_says_type_y_or_n(tmp_path: Path) -> None:
+    term = run_answers(tmp_path, without("identity_verified"))
+    term.answer("Identity verified", ENTER)
+    term.expect("type y or n")
+    term.answer("Identity verified", "y")
+    term.answer("? Review", ENTER)
+    term.expect("Record written:")
+    assert term.finish() == 0
+    assert json.loads(only_record(tmp_path / "out"))["answers"]["identity_verified"] is True

@@ -12,6 +12,9 @@ from typing import Any, Protocol
 Validate = Callable[[str], str | None]
 """Returns None when the text is acceptable, else the message that says what to type."""
 
+YES_OR_NO = "type y or n"
+"""What a yes/no prompt says to an Enter that answers nothing."""
+
 
 class EndOfInput(Exception):
     """The input ended (Ctrl-D, or a script ran out) while a question was open."""
@@ -90,7 +93,7 @@ class ScriptedPrompter:
                 return default
             if isinstance(answer, bool):
                 return answer
-            self.refusals.append((str(answer), "type y or n"))
+            self.refusals.append((str(answer), YES_OR_NO))
 
     def select(
         self, message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None
@@ -164,6 +167,8 @@ class QuestionaryPrompter:
             )
             if answer is not None:
                 return bool(answer)
+            # Without a word, the same question drawn again looked like nothing happened.
+            _say_under(YES_OR_NO)
 
     def select(
         self, message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None
@@ -186,3 +191,13 @@ class QuestionaryPrompter:
             for label, value in choices
         ]
         return list(self._ask(questionary.checkbox(message, choices=options)))
+
+
+def _say_under(message: str) -> None:
+    """A line under the prompt just answered, indented and wrapped between words."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from kyphocheck.cli.console import out
+
+    out().print(Padding(Text(message, style="yellow"), (0, 0, 0, 2)))
