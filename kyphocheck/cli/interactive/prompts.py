@@ -136,12 +136,16 @@ class QuestionaryPrompter:
         validate: Validate | None = None,
         completions: Sequence[str] = (),
     ) -> str:
-        """A text prompt, with autocompletion when `completions` are given."""
+        """A text prompt, with autocompletion when `completions` are given.
+
+        A refusal is shown under the prompt when she presses Enter, word-wrapped to the
+        terminal (while she types, the completions have the rows under it).
+        """
         import questionary
 
         def check(text: str) -> bool | str:
             problem = validate(text) if validate else None
-            return True if problem is None else problem
+            return True if problem is None else _fit_to_terminal(problem)
 
         if completions:
             question = questionary.autocomplete(
@@ -151,9 +155,13 @@ class QuestionaryPrompter:
                 validate=check,
                 ignore_case=True,
                 match_middle=True,
+                validate_while_typing=False,
             )
         else:
-            question = questionary.text(message, default=default, validate=check)
+            question = questionary.text(
+                message, default=default, validate=check, validate_while_typing=False
+            )
+        _refusals_under_the_prompt(question.application)
         return str(self._ask(question))
 
     def yes_no(self, message: str, *, default: bool | None = None) -> bool:
@@ -201,3 +209,37 @@ def _say_under(message: str) -> None:
     from kyphocheck.cli.console import out
 
     out().print(Padding(Text(message, style="yellow"), (0, 0, 0, 2)))
+
+
+def _fit_to_terminal(message: str) -> str:
+    """A refusal broken between words at the terminal's width, so no word of it is cut off."""
+    import textwrap
+
+    from prompt_toolkit.application import get_app
+
+    width = get_app().output.get_size().columns
+    return textwrap.fill(message, max(width - 1, 20), initial_indent="  ", subsequent_indent="  ")
+
+
+def _refusals_under_the_prompt(application: Any) -> None:
+    """Show why an answer was refused on the rows right under it, as many as it needs.
+
+    prompt_toolkit draws the refusal one row high (a message wider than the terminal was cut
+    mid-word) and, for a prompt with completions, below eight rows kept for their menu.
+    """
+    from prompt_toolkit.filters import Condition, has_validation_error, to_filter
+    from prompt_toolkit.layout import ConditionalContainer, Dimension, Window, to_dimension
+
+    for container in application.layout.walk():
+        if (
+            isinstance(container, ConditionalContainer)
+            and container.filter is has_validation_error
+            and isinstance(container.content, Window)
+        ):
+            container.content.height = None
+            container.content.dont_extend_height = to_filter(True)
+    window = application.layout.current_window  # the input line
+    reserved = window.height
+    refused = Condition(lambda: application.current_buffer.validation_error is not None)
+    window.height = lambda: Dimension() if refused() else to_dimension(reserved)
+    window.dont_extend_height = refused  # the rows left over go below the refusal
