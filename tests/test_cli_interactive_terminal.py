@@ -176,7 +176,8 @@ REST = [
     ("IV access", "y"),
     ("Site marking", ENTER),
     ("Labelled imaging", "y"),
-    ("Antibiotic prophylaxis", DOWN + ENTER),
+    # The penicillin allergy makes the protocol's alternative, clindamycin, the default.
+    ("Antibiotic prophylaxis", ENTER),
     ("Balloon kit", "y"),
     ("? Review", ENTER),
 ]

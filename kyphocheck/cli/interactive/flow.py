@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kyphocheck.assess import Finding, Outcome
+from kyphocheck.cli.interactive.hints import planned_choice
 from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import (
@@ -160,7 +161,8 @@ def _ask_value(interview: Interview, prompter: Prompter, compiled: CompiledItem)
         options = [(c.label, c.value) for c in item.choices]
         if not required:
             options.append(("(skip)", SKIP))
-        return prompter.select(message, options, default=current)
+        chosen = current if current is not None else planned_choice(interview, compiled)
+        return prompter.select(message, options, default=chosen)
     if item.type == "multi_choice":
         options = [(c.label, c.value) for c in item.choices]
         return prompter.checkbox(message, options, checked=current or [])

@@ -59,6 +59,7 @@ class ScriptedPrompter:
         self.asked: list[str] = []
         self.refusals: list[tuple[str, str]] = []
         self.menus: dict[str, list[str]] = {}  # each menu's labels, as last shown
+        self.defaults: dict[str, Any] = {}  # each prompt's default, as last offered
 
     def _next(self, message: str) -> Any:
         self.asked.append(message)
@@ -79,6 +80,7 @@ class ScriptedPrompter:
     ) -> str:
         """The next scripted text; an empty string takes the default."""
         while True:
+            self.defaults[message] = default
             answer = str(self._next(message)) or default
             problem = validate(answer) if validate else None
             if problem is None:
@@ -87,6 +89,7 @@ class ScriptedPrompter:
 
     def yes_no(self, message: str, *, default: bool | None = None) -> bool:
         """The next scripted yes/no; "" takes the default, and without one is asked again."""
+        self.defaults[message] = default
         while True:
             answer = self._next(message)
             if answer == "" and default is not None:
@@ -101,6 +104,7 @@ class ScriptedPrompter:
         """The next scripted value, which must be one of the choices."""
         values = [value for _, value in choices]
         self.menus[message] = [label for label, _ in choices]
+        self.defaults[message] = default
         while True:
             answer = self._next(message)
             if answer == "" and default is not None:

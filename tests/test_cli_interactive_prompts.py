@@ -1,0 +1,64 @@
+"""What the prompts offer and refuse, through the scripted prompter: defaults, other units,
+the day before, zone names, and an allergy's substance.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kyphocheck.cli.interactive.prompts import ScriptedPrompter
+from kyphocheck.cli.interactive.session import Options, start
+from kyphocheck.interview.drafts import DraftStore
+from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
+from tests.conftest import NOW, example_data, write_answers
+
+ANTIBIOTIC = "Antibiotic prophylaxis plan"
+
+
+@pytest.fixture
+def options(tmp_path: Path, site: Site) -> Options:
+    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DraftStore:
+    return DraftStore(tmp_path / "drafts")
+
+
+def run_with(
+    tmp_path: Path, options: Options, store: DraftStore, data: dict[str, Any], script: list[Any]
+) -> tuple[ScriptedPrompter, dict[str, Any]]:
+    """The example with `data`'s changes, the missing answers given by `script`."""
+    prompter = ScriptedPrompter(script)
+    result = start(options, prompter, write_answers(tmp_path, data), None, store)
+    assert prompter.responses == [], prompter.asked[-3:]
+    return prompter, json.loads((result.folder / "record.json").read_text())
+
+
+# -- the antibiotic ---------------------------------------------------------------------------
+
+
+def test_antibiotic_plan_defaults_to_the_alternative_after_a_beta_lactam_allergy(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()  # penicillin (rash) among the allergies
+    del data["answers"]["antibiotic_plan"]
+    prompter, record = run_with(tmp_path, options, store, data, ["", "finish"])
+    assert prompter.defaults[ANTIBIOTIC] == "clindamycin"
+    assert record["answers"]["antibiotic_plan"] == "clindamycin"
+
+
+def test_antibiotic_plan_defaults_to_cefazolin_without_one(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    data["answers"]["allergies"] = [{"substance": "shellfish", "reaction": "hives"}]
+    del data["answers"]["antibiotic_plan"]
+    prompter, record = run_with(tmp_path, options, store, data, ["", "finish"])
+    assert prompter.defaults[ANTIBIOTIC] == "cefazolin"
+    assert record["answers"]["antibiotic_plan"] == "cefazolin"
