@@ -62,3 +62,22 @@ def test_antibiotic_plan_defaults_to_cefazolin_without_one(
     prompter, record = run_with(tmp_path, options, store, data, ["", "finish"])
     assert prompter.defaults[ANTIBIOTIC] == "cefazolin"
     assert record["answers"]["antibiotic_plan"] == "cefazolin"
+
+
+# -- an allergy's substance -------------------------------------------------------------------
+
+
+def test_allergy_category_is_not_filled_in_as_the_substance(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["allergies"]
+    script = ["add", "beta_lactam", "", "amoxicillin", "rash", "done", "finish"]
+    prompter, record = run_with(tmp_path, options, store, data, script)
+    substance = "Substance (the real agent, e.g. iohexol, penicillin)"
+    assert prompter.defaults[substance] == ""
+    assert ("", "an answer is needed") in prompter.refusals
+    assert "amoxicillin" in prompter.completions[substance]
+    assert record["answers"]["allergies"] == [
+        {"substance": "amoxicillin", "reaction": "rash", "category": "beta_lactam"}
+    ]

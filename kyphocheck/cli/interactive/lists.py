@@ -214,11 +214,13 @@ def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
         category = prompter.select("What kind of allergy?", kinds)
         keep("category", category=None if category == SKIP else category)
     if making.needs("substance"):
-        label = next((c.label for c in categories if c.id == entry.get("category")), "")
+        # The category's words are offered as she types, never filled in: its label
+        # ("beta-lactam antibiotic") is not the agent, and Enter would have recorded it as one.
+        words = next((c.match for c in categories if c.id == entry.get("category")), ())
         substance = prompter.text(
             "Substance (the real agent, e.g. iohexol, penicillin)",
-            default=label.strip('"'),
             validate=validator(nonempty),
+            completions=words,
         )
         keep("substance", substance=substance.strip())
     if making.needs("reaction"):

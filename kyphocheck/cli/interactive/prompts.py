@@ -60,6 +60,7 @@ class ScriptedPrompter:
         self.refusals: list[tuple[str, str]] = []
         self.menus: dict[str, list[str]] = {}  # each menu's labels, as last shown
         self.defaults: dict[str, Any] = {}  # each prompt's default, as last offered
+        self.completions: dict[str, list[str]] = {}  # each text prompt's completions
 
     def _next(self, message: str) -> Any:
         self.asked.append(message)
@@ -79,6 +80,7 @@ class ScriptedPrompter:
         completions: Sequence[str] = (),
     ) -> str:
         """The next scripted text; an empty string takes the default."""
+        self.completions[message] = list(completions)
         while True:
             self.defaults[message] = default
             answer = str(self._next(message)) or default
