@@ -104,28 +104,41 @@ def format_local(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
 
 
-_RELATIVE = re.compile(r"^(?:(today|yesterday|tomorrow)\s+)?(\d{1,2}):(\d{2})$")
+# A time of day, with an optional day word: 22:00, 9:30am, 10pm, 10 PM, yesterday 22:00.
+_RELATIVE = re.compile(
+    r"^(?:(today|yesterday|tomorrow)\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$"
+)
+_EXAMPLES = "type e.g. 2026-11-30 22:00, 22:00, 10pm, yesterday 22:00 or now"
+
+
+def _time_of_day(text: str, hour: str, minute: str | None, half: str | None) -> tuple[int, int]:
+    """(hour, minute) of a 24-hour time or a 12-hour one with am/pm (12am is midnight)."""
+    h, m = int(hour), int(minute or 0)
+    if half is None:
+        if minute is None or h > 23 or m > 59:
+            raise ValueError(f"'{text}' is not a time of day; {_EXAMPLES}")
+        return h, m
+    if not 1 <= h <= 12 or m > 59:
+        raise ValueError(f"'{text}' is not a time of day; e.g. 10pm, 9:30am or 22:00")
+    return h % 12 + (12 if half.startswith("p") else 0), m
 
 
 def parse_user_datetime(text: str, now: datetime, zone: ZoneInfo) -> datetime:
-    """What a nurse types: `now`, `22:00` (today), `yesterday 22:00`, or `2026-11-30 22:00`."""
+    """What a nurse types: `now`, `22:00` or `10pm` (today), `yesterday 22:00`, a full date."""
     words = " ".join(text.strip().lower().split())
     if words == "now":
         return now.astimezone(zone).replace(second=0, microsecond=0)
     match = _RELATIVE.match(words)
     if match:
-        day_word, hour, minute = match.groups()
-        if int(hour) > 23 or int(minute) > 59:
-            raise ValueError(f"'{text}' is not a time of day; e.g. 22:00")
+        day_word, hour, minute, half = match.groups()
+        h, m = _time_of_day(text, hour, minute, half)
         shift = {"yesterday": -1, "tomorrow": 1}.get(day_word or "today", 0)
         day = now.astimezone(zone).date() + timedelta(days=shift)
-        return localize(datetime(day.year, day.month, day.day, int(hour), int(minute)), zone)
+        return localize(datetime(day.year, day.month, day.day, h, m), zone)
     try:
         return parse_datetime(text.strip(), zone)
     except ValueError:
-        raise ValueError(
-            f"'{text}' is not understood; type e.g. 2026-11-30 22:00, 22:00, yesterday 22:00 or now"
-        ) from None
+        raise ValueError(f"'{text}' is not understood; {_EXAMPLES}") from None
 
 
 def parse_user_date(text: str, now: datetime, zone: ZoneInfo) -> date:

@@ -81,3 +81,16 @@ def test_allergy_category_is_not_filled_in_as_the_substance(
     assert record["answers"]["allergies"] == [
         {"substance": "amoxicillin", "reaction": "rash", "category": "beta_lactam"}
     ]
+
+
+# -- times ------------------------------------------------------------------------------------
+
+
+def test_twelve_hour_times_are_taken_at_the_prompt(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["last_clear_liquid"]
+    prompter, record = run_with(tmp_path, options, store, data, ["5:30 AM", "finish"])
+    assert prompter.refusals == []
+    assert record["answers"]["last_clear_liquid"] == "2026-12-01T05:30:00-06:00"
