@@ -83,6 +83,65 @@ def test_allergy_category_is_not_filled_in_as_the_substance(
     ]
 
 
+# -- other units ------------------------------------------------------------------------------
+
+FAHRENHEIT = ("98.6", "98.6 C is above the allowed 45 C; that looks like Fahrenheit (37.0 C)?")
+
+
+def test_a_temperature_in_fahrenheit_is_offered_in_celsius(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["temperature_c"]
+    prompter, record = run_with(tmp_path, options, store, data, ["98.6", True, "finish"])
+    assert prompter.refusals == [FAHRENHEIT]
+    assert prompter.asked[:2] == ["Temperature (C)", "Record 37.0 C instead?"]
+    assert record["answers"]["temperature_c"] == 37.0
+
+
+def test_a_declined_conversion_leaves_the_prompt_open(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["temperature_c"]
+    prompter, record = run_with(tmp_path, options, store, data, ["98.6", False, "36.9", "finish"])
+    assert prompter.refusals == [FAHRENHEIT]
+    assert prompter.asked[:3] == ["Temperature (C)", "Record 37.0 C instead?", "Temperature (C)"]
+    assert prompter.defaults["Temperature (C)"] == "98.6"  # her text, to edit
+    assert record["answers"]["temperature_c"] == 36.9
+
+
+def test_a_temperature_that_fits_in_celsius_is_not_questioned(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["temperature_c"]
+    prompter, record = run_with(tmp_path, options, store, data, ["37.5", "finish"])
+    assert prompter.asked == ["Temperature (C)", "Review"]
+    assert record["answers"]["temperature_c"] == 37.5
+
+
+def test_a_weight_in_pounds_is_offered_in_kilograms(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["patient"]["weight_kg"]
+    prompter, record = run_with(tmp_path, options, store, data, ["145 lb", True, "finish"])
+    assert prompter.refusals == [("145 lb", "145 lb is 65.8 kg.")]
+    assert "Record 65.8 kg instead?" in prompter.asked
+    assert record["patient"]["weight_kg"] == 65.8
+
+
+def test_a_weight_without_a_unit_is_taken_in_kilograms(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["patient"]["weight_kg"]
+    prompter, record = run_with(tmp_path, options, store, data, ["145", "finish"])
+    assert prompter.refusals == []
+    assert record["patient"]["weight_kg"] == 145
+
+
 # -- times ------------------------------------------------------------------------------------
 
 

@@ -352,3 +352,14 @@ def test_a_refusal_is_wrapped_under_its_prompt_at_60_columns(
     assert rows[at + 1 : at + 1 + len(refusal)] == refusal, rows
     term.child.sendcontrol("c")
     assert term.finish() == 130
+
+
+def test_a_fahrenheit_temperature_is_recorded_in_celsius_on_her_word(tmp_path: Path) -> None:
+    term = run_answers(tmp_path, without("temperature_c"))
+    term.answer("Temperature (C)", "98.6" + ENTER)
+    term.expect("that looks like Fahrenheit (37.0 C)?")
+    term.answer("Record 37.0 C instead?", "y")
+    term.answer("? Review", ENTER)
+    term.expect("Record written:")
+    assert term.finish() == 0
+    assert json.loads(only_record(tmp_path / "out"))["answers"]["temperature_c"] == 37.0

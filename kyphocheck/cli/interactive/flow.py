@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kyphocheck.assess import Finding, Outcome
-from kyphocheck.cli.interactive.hints import planned_choice
+from kyphocheck.cli.interactive.hints import other_unit, planned_choice
 from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import (
@@ -27,6 +27,7 @@ from kyphocheck.header import (
     ANESTHESIA_WORDS,
     HEADER_PROMPTS,
     SEXES,
+    WEIGHT_DECIMALS,
     check_language,
     check_weight,
 )
@@ -80,7 +81,9 @@ def _ask_header_field(
     if key == "language":
         return prompter.text(message, default=default or "en", validate=validator(check_language))
     if key == "weight_kg":
-        return float(prompter.text(message, default=default, validate=validator(_weight)))
+        weight = validator(_weight)
+        suggest = other_unit("kg", WEIGHT_DECIMALS, weight)
+        return float(prompter.text(message, default=default, validate=weight, suggest=suggest))
     if key == "dob":
         return prompter.text(message, default=default, validate=validator(parse_date))
     if key == "timezone":
@@ -194,7 +197,11 @@ def _ask_value(interview: Interview, prompter: Prompter, compiled: CompiledItem)
     default = ""
     if current is not None:
         default = _typed_default(item.type, current, zone)
-    answer = prompter.text(message, default=default, validate=validator(check))
+    validate = validator(check)
+    suggest = None
+    if item.type == "number":
+        suggest = other_unit(item.unit, item.decimals, validate)
+    answer = prompter.text(message, default=default, validate=validate, suggest=suggest)
     if not answer.strip():
         return SKIP
     raw = to_raw(answer)

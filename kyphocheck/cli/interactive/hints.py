@@ -1,13 +1,16 @@
-"""What the prompts offer a nurse beyond the checklist's words: the protocol's choice.
+"""What the prompts offer a nurse: the protocol's choice, and what a refused answer meant.
 
-The antibiotic the protocol's plan names for this patient is the default of its question.
+The antibiotic the plan names is the default of its question; a refused answer in another
+unit is offered as what it most likely meant.
 """
 
 from __future__ import annotations
 
+from kyphocheck.cli.interactive.prompts import Suggest, Suggestion, Validate
 from kyphocheck.errors import InputError
 from kyphocheck.interview.state import Interview
 from kyphocheck.site.checklist import CompiledItem
+from kyphocheck.units import in_other_unit
 
 
 def planned_choice(interview: Interview, compiled: CompiledItem) -> str | None:
@@ -25,3 +28,29 @@ def planned_choice(interview: Interview, compiled: CompiledItem) -> str | None:
     except InputError:
         return None
     return next((o["drug"] for o in plan["options"] if o["drug"] in values), None)
+
+
+def other_unit(unit: str | None, decimals: int | None, validate: Validate) -> Suggest:
+    """Offer a refused number in the item's unit: "145 lb" as 65.8 kg, "98.6" as 37.0 C.
+
+    A bare number is offered only when it is refused as it is and fits once converted.
+    """
+
+    def suggest(text: str) -> Suggestion | None:
+        reading = in_other_unit(text, unit)
+        if reading is None:
+            return None
+        replacement = f"{reading.value:.{1 if decimals is None else decimals}f}"
+        if validate(replacement) is not None:
+            return None
+        shown = f"{replacement} {unit}"
+        question = f"Record {shown} instead?"
+        if reading.said:
+            return Suggestion(f"{' '.join(text.split())} is {shown}.", question, replacement)
+        problem = validate(text)
+        if problem is None:
+            return None
+        said = f"{problem}; that looks like {reading.unit.name} ({shown})?"
+        return Suggestion(said, question, replacement)
+
+    return suggest

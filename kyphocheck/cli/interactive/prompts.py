@@ -2,11 +2,14 @@
 
 `QuestionaryPrompter` asks at a real terminal; `ScriptedPrompter` answers from a list, as
 pyHanko's DummyPrompter does for passwords, so the whole flow runs in a unit test.
+A refused answer may come with a `Suggestion` (98.6 for a temperature in C looks like
+Fahrenheit): it is recorded only when the nurse says yes to it, never in silence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Validate = Callable[[str], str | None]
@@ -14,6 +17,19 @@ Validate = Callable[[str], str | None]
 
 YES_OR_NO = "type y or n"
 """What a yes/no prompt says to an Enter that answers nothing."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What a refused answer probably meant: `said` under it, then a yes/no `question`."""
+
+    said: str  # the refusal and its likely meaning: "... that looks like Fahrenheit (37.0 C)?"
+    question: str  # "Record 37.0 C instead?"
+    replacement: str  # the text answered instead, when she says yes; it passes the validator
+
+
+Suggest = Callable[[str], Suggestion | None]
+"""For a refused text, what it probably meant, or None."""
 
 
 class EndOfInput(Exception):
@@ -30,8 +46,12 @@ class Prompter(Protocol):
         default: str = "",
         validate: Validate | None = None,
         completions: Sequence[str] = (),
+        suggest: Suggest | None = None,
     ) -> str:
-        """A line of text, checked by `validate` before it is accepted."""
+        """A line of text, checked by `validate`; a refused one may be replaced by a suggestion.
+
+        `completions` are offered as she types, case-insensitively.
+        """
         ...
 
     def yes_no(self, message: str, *, default: bool | None = None) -> bool:
@@ -78,6 +98,7 @@ class ScriptedPrompter:
         default: str = "",
         validate: Validate | None = None,
         completions: Sequence[str] = (),
+        suggest: Suggest | None = None,
     ) -> str:
         """The next scripted text; an empty string takes the default."""
         self.completions[message] = list(completions)
@@ -87,7 +108,12 @@ class ScriptedPrompter:
             problem = validate(answer) if validate else None
             if problem is None:
                 return answer
-            self.refusals.append((answer, problem))
+            suggestion = suggest(answer) if suggest else None
+            self.refusals.append((answer, problem if suggestion is None else suggestion.said))
+            if suggestion is not None:
+                if self.yes_no(suggestion.question):
+                    return suggestion.replacement
+                default = answer  # as at the terminal: the refused text stays, to be edited
 
     def yes_no(self, message: str, *, default: bool | None = None) -> bool:
         """The next scripted yes/no; "" takes the default, and without one is asked again."""
@@ -141,34 +167,49 @@ class QuestionaryPrompter:
         default: str = "",
         validate: Validate | None = None,
         completions: Sequence[str] = (),
+        suggest: Suggest | None = None,
     ) -> str:
         """A text prompt, with autocompletion when `completions` are given.
 
         A refusal is shown under the prompt when she presses Enter, word-wrapped to the
-        terminal (while she types, the completions have the rows under it).
+        terminal (while she types, the completions have the rows under it). A refused text
+        with a suggestion ends the prompt instead, and the suggestion is asked as a yes/no.
         """
         import questionary
 
-        def check(text: str) -> bool | str:
-            problem = validate(text) if validate else None
-            return True if problem is None else _fit_to_terminal(problem)
+        def problem(text: str) -> str | None:
+            return validate(text) if validate else None
 
-        if completions:
-            question = questionary.autocomplete(
-                message,
-                choices=list(completions),
-                default=default,
-                validate=check,
-                ignore_case=True,
-                match_middle=True,
-                validate_while_typing=False,
-            )
-        else:
-            question = questionary.text(
-                message, default=default, validate=check, validate_while_typing=False
-            )
-        _refusals_under_the_prompt(question.application)
-        return str(self._ask(question))
+        def check(text: str) -> bool | str:
+            refused = problem(text)
+            if refused is None or (suggest is not None and suggest(text) is not None):
+                return True
+            return _fit_to_terminal(refused)
+
+        while True:
+            if completions:
+                question = questionary.autocomplete(
+                    message,
+                    choices=list(completions),
+                    default=default,
+                    validate=check,
+                    ignore_case=True,
+                    match_middle=True,
+                    validate_while_typing=False,
+                )
+            else:
+                question = questionary.text(
+                    message, default=default, validate=check, validate_while_typing=False
+                )
+            _refusals_under_the_prompt(question.application)
+            answer = str(self._ask(question))
+            suggestion = suggest(answer) if suggest and problem(answer) is not None else None
+            if suggestion is None:
+                return answer
+            _say_under(suggestion.said)
+            if self.yes_no(suggestion.question):
+                return suggestion.replacement
+            default = answer  # asked again with her text, to edit
 
     def yes_no(self, message: str, *, default: bool | None = None) -> bool:
         """Yes or no by y or n; a bare Enter keeps the default only when there is one."""
