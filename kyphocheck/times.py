@@ -141,6 +141,19 @@ def parse_user_datetime(text: str, now: datetime, zone: ZoneInfo) -> datetime:
         raise ValueError(f"'{text}' is not understood; {_EXAMPLES}") from None
 
 
+def the_day_before(text: str) -> str | None:
+    """`yesterday 22:00` for a time of day typed without a day (read as today), else None.
+
+    "22:00" for last night's meal, typed in the morning, is read as tonight and refused as
+    later than now; this is what the nurse most likely meant, to offer, never to assume.
+    """
+    words = " ".join(text.strip().lower().split())
+    match = _RELATIVE.match(words)
+    if match is None or match.group(1) is not None:
+        return None
+    return f"yesterday {words}"
+
+
 def parse_user_date(text: str, now: datetime, zone: ZoneInfo) -> date:
     """A date as typed: `today`, `yesterday` or `2026-11-24`."""
     words = text.strip().lower()

@@ -145,6 +145,33 @@ def test_a_weight_without_a_unit_is_taken_in_kilograms(
 # -- times ------------------------------------------------------------------------------------
 
 
+def test_a_time_later_than_now_offers_the_day_before(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["last_solid_food"]
+    script = ["22:00", True, "light_meal", "finish"]
+    prompter, record = run_with(tmp_path, options, store, data, script)
+    said = (
+        "Tue 01 Dec 2026 22:00 is later than now (Tue 01 Dec 2026 07:45); "
+        "did you mean yesterday 22:00 (Mon 30 Nov 2026 22:00)?"
+    )
+    assert prompter.refusals == [("22:00", said)]
+    assert "Record yesterday 22:00 (Mon 30 Nov 2026 22:00)?" in prompter.asked
+    assert record["answers"]["last_solid_food"] == "2026-11-30T22:00:00-06:00"
+
+
+def test_a_last_dose_later_than_now_offers_the_day_before(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["answers"]["medications"]
+    script = ["add", "sertraline", "10pm", True, "", "done", "finish"]
+    prompter, record = run_with(tmp_path, options, store, data, script)
+    assert "Record yesterday 10pm (Mon 30 Nov 2026 22:00)?" in prompter.asked
+    assert record["answers"]["medications"][0]["last_dose"] == "2026-11-30T22:00:00-06:00"
+
+
 def test_twelve_hour_times_are_taken_at_the_prompt(
     tmp_path: Path, options: Options, store: DraftStore
 ) -> None:

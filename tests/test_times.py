@@ -16,6 +16,7 @@ from kyphocheck.times import (
     parse_datetime,
     parse_now,
     parse_user_datetime,
+    the_day_before,
 )
 from tests.conftest import CHICAGO, NOW
 
@@ -125,3 +126,18 @@ def test_times_of_day_with_or_without_am_pm(typed: str, expected: datetime) -> N
 def test_impossible_times_of_day_are_refused(typed: str) -> None:
     with pytest.raises(ValueError, match="is not a time of day"):
         parse_user_datetime(typed, NOW, CHICAGO)
+
+
+@pytest.mark.parametrize(
+    ("typed", "instead"),
+    [
+        ("22:00", "yesterday 22:00"),
+        (" 10 PM ", "yesterday 10 pm"),
+        ("today 22:00", None),  # she said which day
+        ("yesterday 22:00", None),
+        ("2026-11-30 22:00", None),
+        ("now", None),
+    ],
+)
+def test_the_day_before_is_only_for_a_time_without_a_day(typed: str, instead: str | None) -> None:
+    assert the_day_before(typed) == instead

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kyphocheck.assess import Finding, Outcome
-from kyphocheck.cli.interactive.hints import other_unit, planned_choice
+from kyphocheck.cli.interactive.hints import day_before, other_unit, planned_choice
 from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import (
@@ -201,6 +201,8 @@ def _ask_value(interview: Interview, prompter: Prompter, compiled: CompiledItem)
     suggest = None
     if item.type == "number":
         suggest = other_unit(item.unit, item.decimals, validate)
+    elif item.type == "datetime" and item.past_event:
+        suggest = day_before(validate, now, zone)
     answer = prompter.text(message, default=default, validate=validate, suggest=suggest)
     if not answer.strip():
         return SKIP

@@ -1,15 +1,22 @@
 """What the prompts offer a nurse: the protocol's choice, and what a refused answer meant.
 
 The antibiotic the plan names is the default of its question; a refused answer in another
-unit is offered as what it most likely meant.
+unit or for the wrong day is offered as what it most likely meant.
+
+Each suggestion is asked as a yes/no before it is used (see `prompts.Suggestion`): nothing
+the nurse typed is changed without her word.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from kyphocheck.cli.interactive.prompts import Suggest, Suggestion, Validate
 from kyphocheck.errors import InputError
 from kyphocheck.interview.state import Interview
 from kyphocheck.site.checklist import CompiledItem
+from kyphocheck.times import format_local, parse_user_datetime, the_day_before
 from kyphocheck.units import in_other_unit
 
 
@@ -52,5 +59,26 @@ def other_unit(unit: str | None, decimals: int | None, validate: Validate) -> Su
             return None
         said = f"{problem}; that looks like {reading.unit.name} ({shown})?"
         return Suggestion(said, question, replacement)
+
+    return suggest
+
+
+def day_before(validate: Validate, now: datetime, zone: ZoneInfo) -> Suggest:
+    """Offer "yesterday 22:00" for a "22:00" refused as later than now (last night's meal)."""
+
+    def suggest(text: str) -> Suggestion | None:
+        instead = the_day_before(text)
+        if instead is None or validate(instead) is not None:
+            return None
+        try:
+            later = parse_user_datetime(text, now, zone) > now
+        except ValueError:
+            return None
+        problem = validate(text)
+        if not later or problem is None:
+            return None
+        when = format_local(parse_user_datetime(instead, now, zone), zone)
+        said = f"{problem}; did you mean {instead} ({when})?"
+        return Suggestion(said, f"Record {instead} ({when})?", instead)
 
     return suggest

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
+from kyphocheck.cli.interactive.hints import day_before
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import SKIP, nonempty, say, show_change, validator
 from kyphocheck.cli.output import SEVERITY_STYLE
@@ -151,9 +152,11 @@ def _medication_entry(
             interview.check_value("medications", [*listed, candidate])
 
     if making.needs("last_dose"):
+        dose_ok = validator(check_dose)
         last = prompter.text(
             "Last dose taken (e.g. yesterday 20:00; Enter if not known yet)",
-            validate=validator(check_dose),
+            validate=dose_ok,
+            suggest=day_before(dose_ok, now, zone),
         )
         moment = parse_user_datetime(last, now, zone) if last.strip() else None
         if moment is not None:
