@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from kyphocheck.errors import quoted
 
@@ -166,6 +167,21 @@ def parse_user_date(text: str, now: datetime, zone: ZoneInfo) -> date:
         raise ValueError(
             f"'{text}' is not understood; type e.g. 2026-11-24, today or yesterday"
         ) from None
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows, sorted: what the zone prompt completes."""
+    return tuple(sorted(available_timezones()))
+
+
+def zone_named(text: str) -> str:
+    """The IANA spelling of a zone typed in any case ("america/chicago": America/Chicago).
+
+    Zone files are found by exact name on most systems; the case is the only thing changed.
+    """
+    typed = text.strip()
+    return next((name for name in zone_names() if name.casefold() == typed.casefold()), typed)
 
 
 def describe(moment: datetime, zone: ZoneInfo) -> str:

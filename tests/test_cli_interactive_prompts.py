@@ -18,6 +18,7 @@ from kyphocheck.times import Clock
 from tests.conftest import NOW, example_data, write_answers
 
 ANTIBIOTIC = "Antibiotic prophylaxis plan"
+TIME_ZONE = "Time zone (IANA, e.g. America/Chicago)"
 
 
 @pytest.fixture
@@ -180,3 +181,29 @@ def test_twelve_hour_times_are_taken_at_the_prompt(
     prompter, record = run_with(tmp_path, options, store, data, ["5:30 AM", "finish"])
     assert prompter.refusals == []
     assert record["answers"]["last_clear_liquid"] == "2026-12-01T05:30:00-06:00"
+
+
+# -- the time zone ----------------------------------------------------------------------------
+
+
+def test_time_zone_is_completed_and_taken_in_any_case(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    data = example_data()
+    del data["procedure"]["timezone"]
+    prompter, record = run_with(tmp_path, options, store, data, ["america/chicago", "finish"])
+    assert "America/Chicago" in prompter.completions[TIME_ZONE]
+    assert prompter.refusals == []
+    assert record["procedure"]["timezone"] == "America/Chicago"
+
+
+def test_a_refused_time_zone_gives_way_to_the_site_zone(tmp_path: Path, store: DraftStore) -> None:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "site.yaml").write_text("name: Test Hospital\ntimezone: America/Chicago\n")
+    options = Options(Site.open(folder), Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
+    data = example_data()
+    data["procedure"]["timezone"] = "Chicago"
+    prompter, record = run_with(tmp_path, options, store, data, ["", "finish"])
+    assert prompter.defaults[TIME_ZONE] == "America/Chicago"
+    assert record["procedure"]["timezone"] == "America/Chicago"

@@ -363,3 +363,14 @@ def test_a_fahrenheit_temperature_is_recorded_in_celsius_on_her_word(tmp_path: P
     term.expect("Record written:")
     assert term.finish() == 0
     assert json.loads(only_record(tmp_path / "out"))["answers"]["temperature_c"] == 37.0
+
+
+def test_time_zone_names_complete_in_any_case(tmp_path: Path) -> None:
+    term = run_answers(tmp_path, without("procedure.timezone"))
+    term.answer("Time zone", "america/chi")
+    term.shows("America/Chihuahua")  # the menu, as she types
+    term.child.send("\t" + ENTER)
+    term.answer("? Review", ENTER)
+    term.expect("Record written:")
+    assert term.finish() == 0
+    assert json.loads(only_record(tmp_path / "out"))["procedure"]["timezone"] == "America/Chicago"

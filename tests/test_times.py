@@ -17,6 +17,8 @@ from kyphocheck.times import (
     parse_now,
     parse_user_datetime,
     the_day_before,
+    zone_named,
+    zone_names,
 )
 from tests.conftest import CHICAGO, NOW
 
@@ -141,3 +143,10 @@ def test_impossible_times_of_day_are_refused(typed: str) -> None:
 )
 def test_the_day_before_is_only_for_a_time_without_a_day(typed: str, instead: str | None) -> None:
     assert the_day_before(typed) == instead
+
+
+def test_zone_names_are_taken_in_any_case() -> None:
+    assert zone_named(" america/chicago ") == "America/Chicago"
+    assert zone_named("EUROPE/MADRID") == "Europe/Madrid"
+    assert zone_named("Mars/Olympus") == "Mars/Olympus"  # refused by whoever checks it
+    assert "America/Chicago" in zone_names()

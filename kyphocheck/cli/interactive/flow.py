@@ -36,7 +36,14 @@ from kyphocheck.interview.state import Interview
 from kyphocheck.record.documents import format_answer
 from kyphocheck.site.checklist import CompiledItem
 from kyphocheck.site.folder import check_timezone
-from kyphocheck.times import describe, parse_date, parse_user_date, parse_user_datetime
+from kyphocheck.times import (
+    describe,
+    parse_date,
+    parse_user_date,
+    parse_user_datetime,
+    zone_named,
+    zone_names,
+)
 
 FINISH, CHANGE, OVERRIDE, NOT_CLEARED, BACK = "finish", "change", "override", "not_cleared", "back"
 
@@ -87,10 +94,13 @@ def _ask_header_field(
     if key == "dob":
         return prompter.text(message, default=default, validate=validator(parse_date))
     if key == "timezone":
-        answer = prompter.text(
-            message, default=default or zone_default or "", validate=validator(check_timezone)
-        )
-        return answer
+        known = validator(lambda text: check_timezone(zone_named(text)))
+        # A zone that was refused is not offered again: the site's zone is, when it has one.
+        offered = default if known(default) is None else zone_default or default
+        answer = prompter.text(message, default=offered, validate=known, completions=zone_names())
+        if zone_named(answer) != answer.strip():
+            say(Text(f"  = {zone_named(answer)}", style="bold"))
+        return zone_named(answer)
     if key == "scheduled":
         zone = check_timezone(
             interview.header_value("procedure", "timezone") or zone_default or "UTC"
