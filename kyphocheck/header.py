@@ -24,6 +24,8 @@ LANGUAGE_PATTERN = r"^[a-z]{2}(-[A-Z]{2})?$"
 # Plausible body weights: a typo (620 for 62) is refused, not dosed.
 WEIGHT_KG_ABOVE = 0.0
 WEIGHT_KG_AT_MOST = 500.0
+# A weight typed in pounds is offered in kilograms to one decimal (145 lb: 65.8 kg).
+WEIGHT_DECIMALS = 1
 
 
 @dataclass(frozen=True)

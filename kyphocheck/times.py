@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from kyphocheck.errors import quoted
 
@@ -113,28 +114,54 @@ def format_local(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
 
 
-_RELATIVE = re.compile(r"^(?:(today|yesterday|tomorrow)\s+)?(\d{1,2}):(\d{2})$")
+# A time of day, with an optional day word: 22:00, 9:30am, 10pm, 10 PM, yesterday 22:00.
+_RELATIVE = re.compile(
+    r"^(?:(today|yesterday|tomorrow)\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$"
+)
+_EXAMPLES = "type e.g. 2026-11-30 22:00, 22:00, 10pm, yesterday 22:00 or now"
+
+
+def _time_of_day(text: str, hour: str, minute: str | None, half: str | None) -> tuple[int, int]:
+    """(hour, minute) of a 24-hour time or a 12-hour one with am/pm (12am is midnight)."""
+    h, m = int(hour), int(minute or 0)
+    if half is None:
+        if minute is None or h > 23 or m > 59:
+            raise ValueError(f"'{text}' is not a time of day; {_EXAMPLES}")
+        return h, m
+    if not 1 <= h <= 12 or m > 59:
+        raise ValueError(f"'{text}' is not a time of day; e.g. 10pm, 9:30am or 22:00")
+    return h % 12 + (12 if half.startswith("p") else 0), m
 
 
 def parse_user_datetime(text: str, now: datetime, zone: ZoneInfo) -> datetime:
-    """What a nurse types: `now`, `22:00` (today), `yesterday 22:00`, or `2026-11-30 22:00`."""
+    """What a nurse types: `now`, `22:00` or `10pm` (today), `yesterday 22:00`, a full date."""
     words = " ".join(text.strip().lower().split())
     if words == "now":
         return now.astimezone(zone).replace(second=0, microsecond=0)
     match = _RELATIVE.match(words)
     if match:
-        day_word, hour, minute = match.groups()
-        if int(hour) > 23 or int(minute) > 59:
-            raise ValueError(f"'{text}' is not a time of day; e.g. 22:00")
+        day_word, hour, minute, half = match.groups()
+        h, m = _time_of_day(text, hour, minute, half)
         shift = {"yesterday": -1, "tomorrow": 1}.get(day_word or "today", 0)
         day = now.astimezone(zone).date() + timedelta(days=shift)
-        return localize(datetime(day.year, day.month, day.day, int(hour), int(minute)), zone)
+        return localize(datetime(day.year, day.month, day.day, h, m), zone)
     try:
         return parse_datetime(text.strip(), zone)
     except ValueError:
-        raise ValueError(
-            f"'{text}' is not understood; type e.g. 2026-11-30 22:00, 22:00, yesterday 22:00 or now"
-        ) from None
+        raise ValueError(f"'{text}' is not understood; {_EXAMPLES}") from None
+
+
+def the_day_before(text: str) -> str | None:
+    """`yesterday 22:00` for a time of day typed without a day (read as today), else None.
+
+    "22:00" for last night's meal, typed in the morning, is read as tonight and refused as
+    later than now; this is what the nurse most likely meant, to offer, never to assume.
+    """
+    words = " ".join(text.strip().lower().split())
+    match = _RELATIVE.match(words)
+    if match is None or match.group(1) is not None:
+        return None
+    return f"yesterday {words}"
 
 
 def parse_user_date(text: str, now: datetime, zone: ZoneInfo) -> date:
@@ -149,6 +176,21 @@ def parse_user_date(text: str, now: datetime, zone: ZoneInfo) -> date:
         raise ValueError(
             f"'{text}' is not understood; type e.g. 2026-11-24, today or yesterday"
         ) from None
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows, sorted: what the zone prompt completes."""
+    return tuple(sorted(available_timezones()))
+
+
+def zone_named(text: str) -> str:
+    """The IANA spelling of a zone typed in any case ("america/chicago": America/Chicago).
+
+    Zone files are found by exact name on most systems; the case is the only thing changed.
+    """
+    typed = text.strip()
+    return next((name for name in zone_names() if name.casefold() == typed.casefold()), typed)
 
 
 def describe(moment: datetime, zone: ZoneInfo) -> str:

@@ -85,6 +85,7 @@ def test_inline_refusals_keep_the_prompt(
     prompter = ScriptedPrompter(
         [
             "22:00",
+            False,  # not the day before it suggests: she types it herself
             "yesterday 22:00",
             "light_meal",
             "tomorrow",
@@ -98,7 +99,10 @@ def test_inline_refusals_keep_the_prompt(
     )
     start(options, prompter, write_answers(tmp_path, data), None, store)
     refused = [problem for _, problem in prompter.refusals]
-    assert refused[0] == "Tue 01 Dec 2026 22:00 is later than now (Tue 01 Dec 2026 07:45)"
+    assert refused[0] == (
+        "Tue 01 Dec 2026 22:00 is later than now (Tue 01 Dec 2026 07:45); "
+        "did you mean yesterday 22:00 (Mon 30 Nov 2026 22:00)?"
+    )
     assert "is not understood" in refused[1]
     assert refused[2] == "type a number"
     assert "more than 2 decimal places" in refused[3]

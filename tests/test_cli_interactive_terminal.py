@@ -11,8 +11,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pexpect
+import pyte
 import pytest
 
 from tests.conftest import EXAMPLE, NOW_TEXT, example_data, write_answers
@@ -25,12 +27,30 @@ TIMEOUT = 20
 SETTLE = 0.05
 
 
-class Terminal:
-    """The program in a pseudo-terminal of 40 x 120, answered prompt by prompt."""
+class Screen:
+    """What the terminal shows, row by row (pyte reads what the program writes)."""
 
-    def __init__(self, tmp_path: Path, *args: str) -> None:
+    def __init__(self, rows: int, columns: int) -> None:
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.Stream(self.screen)
+
+    def write(self, data: str) -> None:
+        self.stream.feed(data)
+
+    def flush(self) -> None:
+        pass
+
+    def rows(self) -> list[str]:
+        return [row.rstrip() for row in self.screen.display]
+
+
+class Terminal:
+    """The program in a pseudo-terminal of 40 x 120 (or narrower), answered prompt by prompt."""
+
+    def __init__(self, tmp_path: Path, *args: str, columns: int = 120) -> None:
+        inherited = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         env = {
-            **os.environ,
+            **inherited,  # the tests' own width is not the terminal's
             "XDG_DATA_HOME": str(tmp_path / "data"),
             "NO_COLOR": "1",
             "TERM": "xterm",
@@ -43,11 +63,13 @@ class Terminal:
             KYPHOCHECK,
             list(args),
             env=env,
-            dimensions=(40, 120),
+            dimensions=(40, columns),
             encoding="utf-8",
             timeout=TIMEOUT,
             cwd=str(tmp_path),
         )
+        self.screen = Screen(40, columns)
+        self.child.logfile_read = self.screen
 
     def expect(self, text: str) -> None:
         """Wait for `text`; a leading "? " is questionary's marker, styled apart from the text."""
@@ -64,6 +86,14 @@ class Terminal:
         # be lost (seen once in fifteen runs); a person never types that fast.
         time.sleep(SETTLE)
         self.child.send(keys)
+
+    def shows(self, text: str) -> list[str]:
+        """The screen's rows once one of them shows `text` (drawn in pieces, styled apart)."""
+        deadline = time.monotonic() + TIMEOUT
+        while not any(text in row for row in self.screen.rows()):
+            assert time.monotonic() < deadline, self.screen.rows()
+            self.child.expect([pexpect.TIMEOUT], timeout=0.1)
+        return self.screen.rows()
 
     def walk(self, steps: list[tuple[str, str]]) -> None:
         for prompt, keys in steps:
@@ -146,7 +176,8 @@ REST = [
     ("IV access", "y"),
     ("Site marking", ENTER),
     ("Labelled imaging", "y"),
-    ("Antibiotic prophylaxis", DOWN + ENTER),
+    # The penicillin allergy makes the protocol's alternative, clindamycin, the default.
+    ("Antibiotic prophylaxis", ENTER),
     ("Balloon kit", "y"),
     ("? Review", ENTER),
 ]
@@ -264,3 +295,82 @@ def test_no_terminal_fails_before_any_prompt(tmp_path: Path) -> None:
     )
     assert result.stdout == ""
     assert not (tmp_path / "data").exists()
+
+
+def without(*fields: str) -> dict[str, Any]:
+    """The example's answers without these answers (or `patient.x`, `procedure.x`)."""
+    data = example_data()
+    for field in fields:
+        part, _, key = field.rpartition(".")
+        del data[part or "answers"][key]
+    return data
+
+
+def run_answers(tmp_path: Path, data: dict[str, Any], columns: int = 120) -> Terminal:
+    answers = write_answers(tmp_path, data)
+    return Terminal(
+        tmp_path, "run", "--answers", str(answers), "--no-sign", "--out", "out", columns=columns
+    )
+
+
+def test_enter_at_a_yes_no_without_default_says_type_y_or_n(tmp_path: Path) -> None:
+    term = run_answers(tmp_path, without("identity_verified"))
+    term.answer("Identity verified", ENTER)
+    term.expect("type y or n")
+    term.answer("Identity verified", "y")
+    term.answer("? Review", ENTER)
+    term.expect("Record written:")
+    assert term.finish() == 0
+    assert json.loads(only_record(tmp_path / "out"))["answers"]["identity_verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("field", "prompt", "typed", "refusal"),
+    [
+        (
+            "last_solid_food",
+            "? When did the patient last eat solid food?",
+            "tomorrow 22:00",
+            ["  Wed 02 Dec 2026 22:00 is later than now (Tue 01 Dec 2026", "  07:45)"],
+        ),
+        (  # a prompt with completions kept eight rows for their menu above its refusals
+            "procedure.timezone",
+            "? Time zone (IANA, e.g. America/Chicago)",
+            "america/chi",
+            ["  unknown time zone 'america/chi' (use an IANA name like", "  America/Chicago)"],
+        ),
+    ],
+    ids=["text", "completed"],
+)
+def test_a_refusal_is_wrapped_under_its_prompt_at_60_columns(
+    tmp_path: Path, field: str, prompt: str, typed: str, refusal: list[str]
+) -> None:
+    term = run_answers(tmp_path, without(field), columns=60)
+    term.answer(prompt, typed + ENTER)
+    rows = term.shows(refusal[-1])
+    at = next(i for i, row in enumerate(rows) if row.startswith(prompt))
+    assert rows[at + 1 : at + 1 + len(refusal)] == refusal, rows
+    term.child.sendcontrol("c")
+    assert term.finish() == 130
+
+
+def test_a_fahrenheit_temperature_is_recorded_in_celsius_on_her_word(tmp_path: Path) -> None:
+    term = run_answers(tmp_path, without("temperature_c"))
+    term.answer("Temperature (C)", "98.6" + ENTER)
+    term.expect("that looks like Fahrenheit (37.0 C)?")
+    term.answer("Record 37.0 C instead?", "y")
+    term.answer("? Review", ENTER)
+    term.expect("Record written:")
+    assert term.finish() == 0
+    assert json.loads(only_record(tmp_path / "out"))["answers"]["temperature_c"] == 37.0
+
+
+def test_time_zone_names_complete_in_any_case(tmp_path: Path) -> None:
+    term = run_answers(tmp_path, without("procedure.timezone"))
+    term.answer("Time zone", "america/chi")
+    term.shows("America/Chihuahua")  # the menu, as she types
+    term.child.send("\t" + ENTER)
+    term.answer("? Review", ENTER)
+    term.expect("Record written:")
+    assert term.finish() == 0
+    assert json.loads(only_record(tmp_path / "out"))["procedure"]["timezone"] == "America/Chicago"

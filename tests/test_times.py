@@ -9,7 +9,18 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kyphocheck.times import age_in_years, localize, parse_date, parse_datetime, parse_now
+from kyphocheck.times import (
+    age_in_years,
+    localize,
+    parse_date,
+    parse_datetime,
+    parse_now,
+    parse_user_datetime,
+    the_day_before,
+    zone_named,
+    zone_names,
+)
+from tests.conftest import CHICAGO, NOW
 
 ZONES = st.sampled_from(
     [ZoneInfo(z) for z in ("America/Chicago", "Europe/Madrid", "Australia/Lord_Howe", "UTC")]
@@ -95,3 +106,47 @@ def test_now_needs_an_offset() -> None:
 )
 def test_age(born: date, on: date, age: int) -> None:
     assert age_in_years(born, on) == age
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("10pm", datetime(2026, 12, 1, 22, 0)),
+        ("9:30am", datetime(2026, 12, 1, 9, 30)),
+        ("10 PM", datetime(2026, 12, 1, 22, 0)),
+        ("12am", datetime(2026, 12, 1, 0, 0)),
+        ("12:15 p.m.", datetime(2026, 12, 1, 12, 15)),
+        ("yesterday 10pm", datetime(2026, 11, 30, 22, 0)),
+        ("22:00", datetime(2026, 12, 1, 22, 0)),
+    ],
+)
+def test_times_of_day_with_or_without_am_pm(typed: str, expected: datetime) -> None:
+    assert parse_user_datetime(typed, NOW, CHICAGO) == localize(expected, CHICAGO)
+
+
+@pytest.mark.parametrize("typed", ["13pm", "0am", "10:75pm", "22", "25:00"])
+def test_impossible_times_of_day_are_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match="is not a time of day"):
+        parse_user_datetime(typed, NOW, CHICAGO)
+
+
+@pytest.mark.parametrize(
+    ("typed", "instead"),
+    [
+        ("22:00", "yesterday 22:00"),
+        (" 10 PM ", "yesterday 10 pm"),
+        ("today 22:00", None),  # she said which day
+        ("yesterday 22:00", None),
+        ("2026-11-30 22:00", None),
+        ("now", None),
+    ],
+)
+def test_the_day_before_is_only_for_a_time_without_a_day(typed: str, instead: str | None) -> None:
+    assert the_day_before(typed) == instead
+
+
+def test_zone_names_are_taken_in_any_case() -> None:
+    assert zone_named(" america/chicago ") == "America/Chicago"
+    assert zone_named("EUROPE/MADRID") == "Europe/Madrid"
+    assert zone_named("Mars/Olympus") == "Mars/Olympus"  # refused by whoever checks it
+    assert "America/Chicago" in zone_names()

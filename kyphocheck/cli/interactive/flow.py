@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kyphocheck.assess import Finding, Outcome
+from kyphocheck.cli.interactive.hints import day_before, other_unit, planned_choice
 from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import (
@@ -27,6 +28,7 @@ from kyphocheck.header import (
     ANESTHESIA_WORDS,
     HEADER_PROMPTS,
     SEXES,
+    WEIGHT_DECIMALS,
     check_language,
     check_weight,
 )
@@ -42,6 +44,8 @@ from kyphocheck.times import (
     parse_date,
     parse_user_date,
     parse_user_datetime,
+    zone_named,
+    zone_names,
 )
 
 FINISH, CHANGE, OVERRIDE, NOT_CLEARED, BACK = "finish", "change", "override", "not_cleared", "back"
@@ -109,14 +113,19 @@ def _ask_header_field(
     if key == "language":
         return prompter.text(message, default=default or "en", validate=validator(check_language))
     if key == "weight_kg":
-        return float(prompter.text(message, default=default, validate=validator(_weight)))
+        weight = validator(_weight)
+        suggest = other_unit("kg", WEIGHT_DECIMALS, weight)
+        return float(prompter.text(message, default=default, validate=weight, suggest=suggest))
     if key == "dob":
         return prompter.text(message, default=default, validate=validator(parse_date))
     if key == "timezone":
-        answer = prompter.text(
-            message, default=default or zone_default or "", validate=validator(check_timezone)
-        )
-        return answer
+        known = validator(lambda text: check_timezone(zone_named(text)))
+        # A zone that was refused is not offered again: the site's zone is, when it has one.
+        offered = default if known(default) is None else zone_default or default
+        answer = prompter.text(message, default=offered, validate=known, completions=zone_names())
+        if zone_named(answer) != answer.strip():
+            say(Text(f"  = {zone_named(answer)}", style="bold"))
+        return zone_named(answer)
     if key == "scheduled":
         zone = check_timezone(
             interview.header_value("procedure", "timezone") or zone_default or "UTC"
@@ -190,7 +199,8 @@ def _ask_value(interview: Interview, prompter: Prompter, compiled: CompiledItem)
         options = [(c.label, c.value) for c in item.choices]
         if not required:
             options.append(("(skip)", SKIP))
-        return prompter.select(message, options, default=current)
+        chosen = current if current is not None else planned_choice(interview, compiled)
+        return prompter.select(message, options, default=chosen)
     if item.type == "multi_choice":
         options = [(c.label, c.value) for c in item.choices]
         return prompter.checkbox(message, options, checked=current or [])
@@ -222,7 +232,13 @@ def _ask_value(interview: Interview, prompter: Prompter, compiled: CompiledItem)
     default = ""
     if current is not None:
         default = _typed_default(item.type, current, zone)
-    answer = prompter.text(message, default=default, validate=validator(check))
+    validate = validator(check)
+    suggest = None
+    if item.type == "number":
+        suggest = other_unit(item.unit, item.decimals, validate)
+    elif item.type == "datetime" and item.past_event:
+        suggest = day_before(validate, now, zone)
+    answer = prompter.text(message, default=default, validate=validate, suggest=suggest)
     if not answer.strip():
         return SKIP
     raw = to_raw(answer)

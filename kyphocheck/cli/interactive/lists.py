@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
+from kyphocheck.cli.interactive.hints import day_before
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import SKIP, nonempty, say, show_change, validator
 from kyphocheck.cli.output import SEVERITY_STYLE
@@ -151,9 +152,11 @@ def _medication_entry(
             interview.check_value("medications", [*listed, candidate])
 
     if making.needs("last_dose"):
+        dose_ok = validator(check_dose)
         last = prompter.text(
             "Last dose taken (e.g. yesterday 20:00; Enter if not known yet)",
-            validate=validator(check_dose),
+            validate=dose_ok,
+            suggest=day_before(dose_ok, now, zone),
         )
         moment = parse_user_datetime(last, now, zone) if last.strip() else None
         if moment is not None:
@@ -214,11 +217,13 @@ def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
         category = prompter.select("What kind of allergy?", kinds)
         keep("category", category=None if category == SKIP else category)
     if making.needs("substance"):
-        label = next((c.label for c in categories if c.id == entry.get("category")), "")
+        # The category's words are offered as she types, never filled in: its label
+        # ("beta-lactam antibiotic") is not the agent, and Enter would have recorded it as one.
+        words = next((c.match for c in categories if c.id == entry.get("category")), ())
         substance = prompter.text(
             "Substance (the real agent, e.g. iohexol, penicillin)",
-            default=label.strip('"'),
             validate=validator(nonempty),
+            completions=words,
         )
         keep("substance", substance=substance.strip())
     if making.needs("reaction"):

@@ -2,15 +2,34 @@
 
 `QuestionaryPrompter` asks at a real terminal; `ScriptedPrompter` answers from a list, as
 pyHanko's DummyPrompter does for passwords, so the whole flow runs in a unit test.
+A refused answer may come with a `Suggestion` (98.6 for a temperature in C looks like
+Fahrenheit): it is recorded only when the nurse says yes to it, never in silence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Validate = Callable[[str], str | None]
 """Returns None when the text is acceptable, else the message that says what to type."""
+
+YES_OR_NO = "type y or n"
+"""What a yes/no prompt says to an Enter that answers nothing."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What a refused answer probably meant: `said` under it, then a yes/no `question`."""
+
+    said: str  # the refusal and its likely meaning: "... that looks like Fahrenheit (37.0 C)?"
+    question: str  # "Record 37.0 C instead?"
+    replacement: str  # the text answered instead, when she says yes; it passes the validator
+
+
+Suggest = Callable[[str], Suggestion | None]
+"""For a refused text, what it probably meant, or None."""
 
 
 class EndOfInput(Exception):
@@ -27,8 +46,12 @@ class Prompter(Protocol):
         default: str = "",
         validate: Validate | None = None,
         completions: Sequence[str] = (),
+        suggest: Suggest | None = None,
     ) -> str:
-        """A line of text, checked by `validate` before it is accepted."""
+        """A line of text, checked by `validate`; a refused one may be replaced by a suggestion.
+
+        `completions` are offered as she types, case-insensitively.
+        """
         ...
 
     def yes_no(self, message: str, *, default: bool | None = None) -> bool:
@@ -56,6 +79,8 @@ class ScriptedPrompter:
         self.asked: list[str] = []
         self.refusals: list[tuple[str, str]] = []
         self.menus: dict[str, list[str]] = {}  # each menu's labels, as last shown
+        self.defaults: dict[str, Any] = {}  # each prompt's default, as last offered
+        self.completions: dict[str, list[str]] = {}  # each text prompt's completions
 
     def _next(self, message: str) -> Any:
         self.asked.append(message)
@@ -73,24 +98,33 @@ class ScriptedPrompter:
         default: str = "",
         validate: Validate | None = None,
         completions: Sequence[str] = (),
+        suggest: Suggest | None = None,
     ) -> str:
         """The next scripted text; an empty string takes the default."""
+        self.completions[message] = list(completions)
         while True:
+            self.defaults[message] = default
             answer = str(self._next(message)) or default
             problem = validate(answer) if validate else None
             if problem is None:
                 return answer
-            self.refusals.append((answer, problem))
+            suggestion = suggest(answer) if suggest else None
+            self.refusals.append((answer, problem if suggestion is None else suggestion.said))
+            if suggestion is not None:
+                if self.yes_no(suggestion.question):
+                    return suggestion.replacement
+                default = answer  # as at the terminal: the refused text stays, to be edited
 
     def yes_no(self, message: str, *, default: bool | None = None) -> bool:
         """The next scripted yes/no; "" takes the default, and without one is asked again."""
+        self.defaults[message] = default
         while True:
             answer = self._next(message)
             if answer == "" and default is not None:
                 return default
             if isinstance(answer, bool):
                 return answer
-            self.refusals.append((str(answer), "type y or n"))
+            self.refusals.append((str(answer), YES_OR_NO))
 
     def select(
         self, message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None
@@ -98,6 +132,7 @@ class ScriptedPrompter:
         """The next scripted value, which must be one of the choices."""
         values = [value for _, value in choices]
         self.menus[message] = [label for label, _ in choices]
+        self.defaults[message] = default
         while True:
             answer = self._next(message)
             if answer == "" and default is not None:
@@ -132,26 +167,49 @@ class QuestionaryPrompter:
         default: str = "",
         validate: Validate | None = None,
         completions: Sequence[str] = (),
+        suggest: Suggest | None = None,
     ) -> str:
-        """A text prompt, with autocompletion when `completions` are given."""
+        """A text prompt, with autocompletion when `completions` are given.
+
+        A refusal is shown under the prompt when she presses Enter, word-wrapped to the
+        terminal (while she types, the completions have the rows under it). A refused text
+        with a suggestion ends the prompt instead, and the suggestion is asked as a yes/no.
+        """
         import questionary
 
-        def check(text: str) -> bool | str:
-            problem = validate(text) if validate else None
-            return True if problem is None else problem
+        def problem(text: str) -> str | None:
+            return validate(text) if validate else None
 
-        if completions:
-            question = questionary.autocomplete(
-                message,
-                choices=list(completions),
-                default=default,
-                validate=check,
-                ignore_case=True,
-                match_middle=True,
-            )
-        else:
-            question = questionary.text(message, default=default, validate=check)
-        return str(self._ask(question))
+        def check(text: str) -> bool | str:
+            refused = problem(text)
+            if refused is None or (suggest is not None and suggest(text) is not None):
+                return True
+            return _fit_to_terminal(refused)
+
+        while True:
+            if completions:
+                question = questionary.autocomplete(
+                    message,
+                    choices=list(completions),
+                    default=default,
+                    validate=check,
+                    ignore_case=True,
+                    match_middle=True,
+                    validate_while_typing=False,
+                )
+            else:
+                question = questionary.text(
+                    message, default=default, validate=check, validate_while_typing=False
+                )
+            _refusals_under_the_prompt(question.application)
+            answer = str(self._ask(question))
+            suggestion = suggest(answer) if suggest and problem(answer) is not None else None
+            if suggestion is None:
+                return answer
+            _say_under(suggestion.said)
+            if self.yes_no(suggestion.question):
+                return suggestion.replacement
+            default = answer  # asked again with her text, to edit
 
     def yes_no(self, message: str, *, default: bool | None = None) -> bool:
         """Yes or no by y or n; a bare Enter keeps the default only when there is one."""
@@ -164,6 +222,8 @@ class QuestionaryPrompter:
             )
             if answer is not None:
                 return bool(answer)
+            # Without a word, the same question drawn again looked like nothing happened.
+            _say_under(YES_OR_NO)
 
     def select(
         self, message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None
@@ -186,3 +246,47 @@ class QuestionaryPrompter:
             for label, value in choices
         ]
         return list(self._ask(questionary.checkbox(message, choices=options)))
+
+
+def _say_under(message: str) -> None:
+    """A line under the prompt just answered, indented and wrapped between words."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from kyphocheck.cli.console import out
+
+    out().print(Padding(Text(message, style="yellow"), (0, 0, 0, 2)))
+
+
+def _fit_to_terminal(message: str) -> str:
+    """A refusal broken between words at the terminal's width, so no word of it is cut off."""
+    import textwrap
+
+    from prompt_toolkit.application import get_app
+
+    width = get_app().output.get_size().columns
+    return textwrap.fill(message, max(width - 1, 20), initial_indent="  ", subsequent_indent="  ")
+
+
+def _refusals_under_the_prompt(application: Any) -> None:
+    """Show why an answer was refused on the rows right under it, as many as it needs.
+
+    prompt_toolkit draws the refusal one row high (a message wider than the terminal was cut
+    mid-word) and, for a prompt with completions, below eight rows kept for their menu.
+    """
+    from prompt_toolkit.filters import Condition, has_validation_error, to_filter
+    from prompt_toolkit.layout import ConditionalContainer, Dimension, Window, to_dimension
+
+    for container in application.layout.walk():
+        if (
+            isinstance(container, ConditionalContainer)
+            and container.filter is has_validation_error
+            and isinstance(container.content, Window)
+        ):
+            container.content.height = None
+            container.content.dont_extend_height = to_filter(True)
+    window = application.layout.current_window  # the input line
+    reserved = window.height
+    refused = Condition(lambda: application.current_buffer.validation_error is not None)
+    window.height = lambda: Dimension() if refused() else to_dimension(reserved)
+    window.dont_extend_height = refused  # the rows left over go below the refusal
