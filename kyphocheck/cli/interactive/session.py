@@ -121,7 +121,7 @@ def _prefill(interview: Interview) -> None:
 def _run(
     interview: Interview, prompter: Prompter, options: Options, store: DraftStore
 ) -> RecordResult:
-    from kyphocheck.cli.interactive.flow import run_flow
+    from kyphocheck.cli.interactive.review import run_flow
 
     try:
         with interrupt_signals():

@@ -1,0 +1,111 @@
+"""The whole run and its review: every answer and finding, any answer changed, then finish."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from kyphocheck.assess import Finding, Outcome
+from kyphocheck.cli.interactive.flow import ask_item, fill_in, show_position
+from kyphocheck.cli.interactive.patient import ask_header
+from kyphocheck.cli.interactive.prompts import Prompter
+from kyphocheck.cli.interactive.screen import findings_panel, nonempty, say, validator
+from kyphocheck.interview.state import Interview
+from kyphocheck.record.documents import format_answer
+
+FINISH, CHANGE, OVERRIDE, NOT_CLEARED, BACK = "finish", "change", "override", "not_cleared", "back"
+
+
+def review_table(interview: Interview) -> Table:
+    """Every answer, by section."""
+    encounter = interview.encounter()
+    zone = encounter.procedure.zone
+    table = Table("#", "question", "answer", title="Review", expand=True, show_lines=False)
+    applicable = {c.item.id for c in interview.applicable()}
+    number = 0
+    for section in interview.checklist.sections:
+        table.add_row("", Text(section.title or section.id, style="bold"), "")
+        for item in section.items:
+            if item.id not in applicable:
+                continue
+            number += 1
+            raw = interview.answers.get(item.id)
+            answer = format_answer(item, raw, zone) if raw is not None else "-"
+            if item.type == "medications" and raw:
+                answer = ", ".join(m["name"] for m in raw)
+            if item.type == "allergies" and raw:
+                answer = ", ".join(f"{a['substance']} ({a['reaction']})" for a in raw)
+            table.add_row(str(number), Text(item.prompt), Text(answer))
+    return table
+
+
+def review(interview: Interview, prompter: Prompter) -> None:
+    """Show every answer and finding; change any answer; finish only when she says so."""
+    interview.draft.phase = "review"
+    interview.save()
+    while True:
+        fill_in(interview, prompter)
+        findings = interview.refresh_findings()
+        overridden = [o["finding"] for o in interview.document.get("overrides", [])]
+        open_stops = list(Outcome(tuple(findings), frozenset(overridden)).open_stops)
+        say(review_table(interview))
+        say(findings_panel(findings, "Findings"))
+        options = [("Finish and write the record", FINISH), ("Change an answer", CHANGE)]
+        if open_stops:
+            options.insert(1, ("Record an override for a stop finding", OVERRIDE))
+        action = prompter.select("Review", options)
+        if action == CHANGE:
+            items = [(f"{c.item.prompt[:60]}", c.item.id) for c in interview.applicable()]
+            item_id = prompter.select("Change which answer?", items)
+            compiled = interview.checklist.by_id[item_id]
+            show_position(interview, compiled)
+            ask_item(interview, prompter, compiled)
+            continue
+        if action == OVERRIDE:
+            _ask_override(interview, prompter, open_stops)
+            continue
+        if open_stops:
+            choice = prompter.select(
+                f"{len(open_stops)} stop finding(s) have no override",
+                [
+                    ("Finish: the record will say NOT CLEARED", NOT_CLEARED),
+                    ("Record an override", OVERRIDE),
+                    ("Back to the review", BACK),
+                ],
+            )
+            if choice == OVERRIDE:
+                _ask_override(interview, prompter, open_stops)
+                continue
+            if choice == BACK:
+                continue
+        return
+
+
+def _ask_override(interview: Interview, prompter: Prompter, stops: list[Finding]) -> None:
+    finding_id = prompter.select(
+        "Override which stop finding?", [(f.message[:70], f.id) for f in stops]
+    )
+    proceduralist = str(interview.header_value("procedure", "proceduralist") or "")
+    by = prompter.text(
+        "Proceduralist who overrides it", default=proceduralist, validate=validator(nonempty)
+    )
+
+    def reason_check(text: str) -> None:
+        if len(text.strip()) < 3:
+            raise ValueError("give the proceduralist's reason")
+
+    reason = prompter.text("Reason", validate=validator(reason_check))
+    interview.add_override(finding_id, by.strip(), reason.strip())
+    say(Text(f"  Override recorded for {finding_id}.", style="bold"))
+
+
+def run_flow(interview: Interview, prompter: Prompter) -> None:
+    """Header, every item, then the review until she finishes."""
+    if interview.draft.phase == "header" or interview.invalid_header_fields():
+        say(Text(interview.checklist.title, style="bold"))
+        ask_header(interview, prompter)
+        interview.draft.phase = "items"
+        interview.save()
+    interview.refresh_findings()
+    fill_in(interview, prompter)
+    review(interview, prompter)
