@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
-from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications
+from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications, typed_moment
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import SKIP, say, show_change, validator
 from kyphocheck.interview.state import Interview
@@ -101,10 +101,9 @@ def _ask_value(interview: Interview, prompter: Prompter, compiled: CompiledItem)
 
 
 def _typed_default(item_type: str, current: Any, zone: Any) -> str:
-    from datetime import datetime
-
     if item_type == "datetime":
-        return datetime.fromisoformat(current).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        # In the procedure's zone: a time from an answers file has no offset of its own.
+        return typed_moment(current, zone)
     if item_type == "number":
         return f"{current:g}"
     return str(current)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
@@ -17,7 +18,7 @@ from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import SKIP, nonempty, say, show_change, validator
 from kyphocheck.cli.output import SEVERITY_STYLE
 from kyphocheck.interview.state import Interview
-from kyphocheck.times import describe, format_local, parse_user_datetime
+from kyphocheck.times import describe, format_local, parse_datetime, parse_user_datetime
 
 
 def _medication_line(interview: Interview, index: int) -> Text:
@@ -167,6 +168,14 @@ def _medication_entry(
         approved = prompter.yes_no(f"Did the prescriber approve holding {name}?")
         keep("prescriber_approved", prescriber_approved=approved)
     return entry
+
+
+def typed_moment(raw: str, zone: ZoneInfo) -> str:
+    """A saved time as she would type it, in the procedure's zone (not the computer's).
+
+    A time from an answers file has no offset: it is a wall-clock time in that zone.
+    """
+    return parse_datetime(raw, zone).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _known_name(prompter: Prompter, drugs: Any, names: list[str], typed: str) -> str:

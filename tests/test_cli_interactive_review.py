@@ -1,0 +1,61 @@
+"""The review screen through the scripted prompter: what it shows, its menus, overrides."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kyphocheck.cli.interactive.prompts import ScriptedPrompter
+from kyphocheck.cli.interactive.session import Options, start
+from kyphocheck.interview.drafts import DraftStore
+from kyphocheck.record.pipeline import RecordResult
+from kyphocheck.site.folder import Site
+from kyphocheck.times import Clock
+from tests.conftest import NOW, example_data, write_answers
+
+
+@pytest.fixture
+def options(tmp_path: Path, site: Site) -> Options:
+    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DraftStore:
+    return DraftStore(tmp_path / "drafts")
+
+
+def run(
+    tmp_path: Path,
+    options: Options,
+    store: DraftStore,
+    script: list[Any],
+    data: dict[str, Any] | None = None,
+) -> tuple[ScriptedPrompter, RecordResult]:
+    prompter = ScriptedPrompter(script)
+    answers = write_answers(tmp_path, example_data() if data is None else data)
+    result = start(options, prompter, answers, None, store)
+    assert prompter.responses == [], prompter.asked[-3:]
+    return prompter, result
+
+
+@pytest.fixture
+def tokyo_computer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The computer's own zone is far from the procedure's (a server in another country)."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("tokyo_computer")
+def test_changing_a_time_prefills_it_in_the_procedure_zone(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    # Enter keeps the time as it was: never a time read in the computer's zone.
+    _, result = run(tmp_path, options, store, ["change", "last_solid_food", "", "finish"])
+    assert result.record["answers"]["last_solid_food"] == "2026-11-30T22:00:00-06:00"
