@@ -1,13 +1,21 @@
-"""The patient and the procedure: the header fields, each asked and checked as it is typed."""
+"""The patient and the procedure: asked first, each field checked as it is typed, kept in view.
+
+The panel is what the nurse checks the wristband against before "Identity verified?": name,
+MRN, date of birth with age, and what is planned, when, in the procedure's own zone.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from rich.console import Group
+from rich.panel import Panel
 from rich.text import Text
 
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import nonempty, say, validator
+from kyphocheck.errors import InputError
 from kyphocheck.header import (
     ANESTHESIA_WORDS,
     HEADER_PROMPTS,
@@ -100,3 +108,61 @@ def _levels(text: str) -> list[str]:
     if not levels:
         raise ValueError("at least one level, e.g. T12, L1")
     return list(check_levels(tuple(levels)))
+
+
+# -- in words --------------------------------------------------------------------------------
+
+
+def header_words(interview: Interview, part: str, key: str) -> str:
+    """A header field's value as the nurse reads it ("Tuesday 1 December 2026, 08:30 CST")."""
+    value = interview.header_value(part, key)
+    if value is None or value == "":
+        if key == "timezone" and interview.site.config.timezone:
+            return f"{interview.site.config.timezone} (the site's)"
+        return "not given"
+    try:
+        encounter = interview.encounter()
+    except InputError:
+        encounter = None
+    if key == "dob" and encounter is not None:
+        return f"{_day(encounter.patient.dob)} ({encounter.age_years} years)"
+    if key == "scheduled" and encounter is not None:
+        return describe(encounter.procedure.scheduled, encounter.procedure.zone)
+    if key == "levels" and isinstance(value, list):
+        return ", ".join(map(str, value))
+    if key == "anesthesia":
+        return ANESTHESIA_WORDS.get(str(value), str(value))
+    if key == "weight_kg":
+        return f"{value:g} kg" if isinstance(value, int | float) else str(value)
+    return str(value)
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def patient_panel(interview: Interview) -> Panel:
+    """Who this is and what is planned: to check against the wristband and the schedule."""
+    name = interview.header_value("patient", "name") or "name not given"
+    mrn = interview.header_value("patient", "mrn") or "not given"
+
+    def patient(key: str) -> str:
+        return header_words(interview, "patient", key)
+
+    def procedure(key: str) -> str:
+        return header_words(interview, "procedure", key)
+
+    lines = [
+        Text.assemble((str(name), "bold"), "   MRN ", (str(mrn), "bold")),
+        Text(
+            f"Born {patient('dob')} · {patient('sex')} · {patient('weight_kg')}"
+            f" · sheet in {patient('language')}"
+        ),
+        Text(
+            f"{interview.checklist.procedure_name.capitalize()} at {procedure('levels')}"
+            f" · {procedure('anesthesia')} · {procedure('proceduralist')}"
+        ),
+        Text(f"Scheduled {procedure('scheduled')}", style="bold"),
+    ]
+    title = "Patient: check against the wristband"
+    return Panel(Group(*lines), title=title, title_align="left", expand=True)

@@ -1,4 +1,4 @@
-"""The whole run and its review: every answer and finding, any answer changed, then finish."""
+"""The whole run and its review: the patient in view, every answer and finding, then finish."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from rich.text import Text
 
 from kyphocheck.assess import Finding, Outcome
 from kyphocheck.cli.interactive.flow import ask_item, fill_in, show_position
-from kyphocheck.cli.interactive.patient import ask_header
+from kyphocheck.cli.interactive.patient import ask_header, patient_panel
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import findings_panel, nonempty, say, validator
 from kyphocheck.interview.state import Interview
@@ -48,6 +48,7 @@ def review(interview: Interview, prompter: Prompter) -> None:
         findings = interview.refresh_findings()
         overridden = [o["finding"] for o in interview.document.get("overrides", [])]
         open_stops = list(Outcome(tuple(findings), frozenset(overridden)).open_stops)
+        say(patient_panel(interview))
         say(review_table(interview))
         say(findings_panel(findings, "Findings"))
         options = [("Finish and write the record", FINISH), ("Change an answer", CHANGE)]
@@ -107,5 +108,8 @@ def run_flow(interview: Interview, prompter: Prompter) -> None:
         interview.draft.phase = "items"
         interview.save()
     interview.refresh_findings()
+    if interview.next_item() is not None:
+        # Before the first question (fresh, pre-filled or resumed): who this is, in full.
+        say(patient_panel(interview))
     fill_in(interview, prompter)
     review(interview, prompter)
