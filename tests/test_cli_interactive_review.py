@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kyphocheck.cli.interactive.prompts import ScriptedPrompter
+from kyphocheck.cli.interactive.prompts import ESCAPE, ScriptedPrompter
 from kyphocheck.cli.interactive.session import Options, start
 from kyphocheck.interview.drafts import DraftStore
 from kyphocheck.record.pipeline import RecordResult
@@ -40,6 +40,49 @@ def run(
     result = start(options, prompter, answers, None, store)
     assert prompter.responses == [], prompter.asked[-3:]
     return prompter, result
+
+
+def low_platelets() -> dict[str, Any]:
+    data = example_data()
+    data["answers"]["platelets"] = 40
+    return data
+
+
+# -- 4. a way back from every menu ----------------------------------------------------------
+
+
+def test_every_menu_of_the_review_has_a_way_back(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    script = [
+        "change",
+        "back",
+        "change",
+        ESCAPE,
+        "override",
+        "back",
+        "change",
+        "medications",
+        "remove",
+        "back",
+        "remove",
+        ESCAPE,
+        "done",
+        "finish",
+        ESCAPE,
+        "finish",
+        "not_cleared",
+    ]
+    prompter, result = run(tmp_path, options, store, script, low_platelets())
+    for menu in ("Change which answer?", "Override which stop finding?"):
+        assert prompter.menus[menu][-1] == "Back to the review"
+    assert prompter.menus["Remove which?"][-1] == "Back (change nothing)"
+    assert prompter.refusals == []
+    assert result.record["overrides"] == []
+    assert [m["name"] for m in result.record["answers"]["medications"]] == ["Eliquis", "sertraline"]
+
+
+# -- 8. the change list ---------------------------------------------------------------------
 
 
 @pytest.fixture

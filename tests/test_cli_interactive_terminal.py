@@ -20,7 +20,7 @@ from tests.conftest import EXAMPLE, NOW_TEXT, example_data, write_answers
 KYPHOCHECK = shutil.which("kyphocheck", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(KYPHOCHECK is None, reason="kyphocheck is not installed")
 
-DOWN, ENTER, SPACE = "\x1b[B", "\r", " "
+DOWN, UP, ENTER, SPACE, ESC = "\x1b[B", "\x1b[A", "\r", " ", "\x1b"
 TIMEOUT = 20
 SETTLE = 0.05
 
@@ -230,6 +230,17 @@ def test_change_an_answer_from_the_review(tmp_path: Path) -> None:
     record = json.loads(only_record(tmp_path / "out"))
     assert record["cleared"] is False
     assert "driver_name" not in record["answers"]
+
+
+def test_escape_leaves_a_menu_for_the_review(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path, example_data())
+    term = Terminal(tmp_path, "run", "--answers", str(answers), "--no-sign", "--out", "out")
+    term.answer("? Review", DOWN + ENTER)
+    term.answer("Change which answer?", ESC)
+    term.answer("? Review", ENTER)
+    term.expect("Record written:")
+    assert term.finish() == 0
+    assert only_record(tmp_path / "out") == scripted_record(tmp_path)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])

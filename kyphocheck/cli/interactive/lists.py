@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 
 from kyphocheck.cli.interactive.prompts import Prompter
-from kyphocheck.cli.interactive.screen import SKIP, nonempty, say, show_change, validator
+from kyphocheck.cli.interactive.screen import (
+    BACK,
+    SKIP,
+    choose,
+    nonempty,
+    say,
+    show_change,
+    validator,
+)
 from kyphocheck.cli.output import SEVERITY_STYLE
 from kyphocheck.interview.state import Interview
 from kyphocheck.times import describe, format_local, parse_datetime, parse_user_datetime
@@ -80,7 +88,10 @@ def _ask_list(
             return
         if action == "remove":
             labels = [(f"{i + 1}. {show(i, e).plain}", str(i)) for i, e in enumerate(current)]
-            current.pop(int(prompter.select("Remove which?", labels)))
+            chosen = choose(prompter, "Remove which?", labels)
+            if chosen == BACK:
+                continue
+            current.pop(int(chosen))
         else:
             current.append(make_entry(list(current)))
             interview.draft.pending = None

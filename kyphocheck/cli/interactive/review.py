@@ -9,11 +9,19 @@ from kyphocheck.assess import Finding, Outcome
 from kyphocheck.cli.interactive.flow import ask_item, fill_in, show_position
 from kyphocheck.cli.interactive.patient import ask_header, patient_panel
 from kyphocheck.cli.interactive.prompts import Prompter
-from kyphocheck.cli.interactive.screen import findings_panel, nonempty, say, validator
+from kyphocheck.cli.interactive.screen import (
+    BACK,
+    choose,
+    findings_panel,
+    nonempty,
+    say,
+    validator,
+)
 from kyphocheck.interview.state import Interview
 from kyphocheck.record.documents import format_answer
 
-FINISH, CHANGE, OVERRIDE, NOT_CLEARED, BACK = "finish", "change", "override", "not_cleared", "back"
+FINISH, CHANGE, OVERRIDE, NOT_CLEARED = "finish", "change", "override", "not_cleared"
+TO_REVIEW = "Back to the review"
 
 
 def review_table(interview: Interview) -> Table:
@@ -56,36 +64,45 @@ def review(interview: Interview, prompter: Prompter) -> None:
             options.insert(1, ("Record an override for a stop finding", OVERRIDE))
         action = prompter.select("Review", options)
         if action == CHANGE:
-            items = [(f"{c.item.prompt[:60]}", c.item.id) for c in interview.applicable()]
-            item_id = prompter.select("Change which answer?", items)
-            compiled = interview.checklist.by_id[item_id]
-            show_position(interview, compiled)
-            ask_item(interview, prompter, compiled)
-            continue
-        if action == OVERRIDE:
+            _change(interview, prompter)
+        elif action == OVERRIDE:
             _ask_override(interview, prompter, open_stops)
-            continue
-        if open_stops:
-            choice = prompter.select(
-                f"{len(open_stops)} stop finding(s) have no override",
-                [
-                    ("Finish: the record will say NOT CLEARED", NOT_CLEARED),
-                    ("Record an override", OVERRIDE),
-                    ("Back to the review", BACK),
-                ],
-            )
-            if choice == OVERRIDE:
-                _ask_override(interview, prompter, open_stops)
-                continue
-            if choice == BACK:
-                continue
+        elif not open_stops or _finish_not_cleared(interview, prompter, open_stops):
+            return
+
+
+def _finish_not_cleared(interview: Interview, prompter: Prompter, stops: list[Finding]) -> bool:
+    """Whether she finishes with stops open (an override recorded here returns to the review)."""
+    choice = prompter.select(
+        f"{len(stops)} stop finding(s) have no override",
+        [
+            ("Finish: the record will say NOT CLEARED", NOT_CLEARED),
+            ("Record an override", OVERRIDE),
+            (TO_REVIEW, BACK),
+        ],
+        back=BACK,
+    )
+    if choice == OVERRIDE:
+        _ask_override(interview, prompter, stops)
+    return choice == NOT_CLEARED
+
+
+def _change(interview: Interview, prompter: Prompter) -> None:
+    """Change one answer; Back (or Esc) returns to the review with nothing changed."""
+    items = [(f"{c.item.prompt[:60]}", c.item.id) for c in interview.applicable()]
+    target = choose(prompter, "Change which answer?", items, TO_REVIEW)
+    if target == BACK:
         return
+    compiled = interview.checklist.by_id[target]
+    show_position(interview, compiled)
+    ask_item(interview, prompter, compiled)
 
 
 def _ask_override(interview: Interview, prompter: Prompter, stops: list[Finding]) -> None:
-    finding_id = prompter.select(
-        "Override which stop finding?", [(f.message[:70], f.id) for f in stops]
-    )
+    choices = [(f.message[:70], f.id) for f in stops]
+    finding_id = choose(prompter, "Override which stop finding?", choices, TO_REVIEW)
+    if finding_id == BACK:
+        return
     proceduralist = str(interview.header_value("procedure", "proceduralist") or "")
     by = prompter.text(
         "Proceduralist who overrides it", default=proceduralist, validate=validator(nonempty)

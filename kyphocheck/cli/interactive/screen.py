@@ -14,12 +14,16 @@ from rich.text import Text
 
 from kyphocheck.assess import Finding
 from kyphocheck.cli.console import out
+from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.output import SEVERITY_STYLE
 from kyphocheck.errors import InputError
 from kyphocheck.interview.state import Change
 
 SKIP = "__skip__"
 """The value of a "(skip)" or "not sure" choice."""
+
+BACK = "back"
+"""The value of a menu's "Back" entry (and of Esc on a menu): nothing chosen, nothing changed."""
 
 
 def say(*renderables: Any) -> None:
@@ -49,6 +53,16 @@ def show_change(change: Change) -> None:
     if change.cleared:
         cleared = [Text("CLEARED", style="green") + Text(f"  {f.message}") for f in change.cleared]
         say(Panel(Group(*cleared), title="Cleared", border_style="green"))
+
+
+def choose(
+    prompter: Prompter,
+    message: str,
+    choices: Sequence[tuple[str, str]],
+    back: str = "Back (change nothing)",
+) -> str:
+    """A menu with a way back: its last entry, or Esc, gives BACK."""
+    return prompter.select(message, [*choices, (back, BACK)], back=BACK)
 
 
 def validator(check: Callable[[str], Any]) -> Callable[[str], str | None]:
