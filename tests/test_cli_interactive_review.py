@@ -82,6 +82,26 @@ def test_every_menu_of_the_review_has_a_way_back(
     assert [m["name"] for m in result.record["answers"]["medications"]] == ["Eliquis", "sertraline"]
 
 
+# -- 7. Finish is not the default with a stop open ------------------------------------------
+
+
+def test_with_a_stop_open_enter_on_the_review_does_not_finish(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    prompter, result = run(
+        tmp_path, options, store, ["", "back", "finish", "not_cleared"], low_platelets()
+    )
+    assert prompter.asked[:2] == ["Review", "Change which answer?"]
+    assert result.record["cleared"] is False
+
+
+def test_with_no_stop_open_enter_on_the_review_finishes(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    prompter, _ = run(tmp_path, options, store, [""])
+    assert prompter.asked == ["Review"]
+
+
 # -- 8. the change list ---------------------------------------------------------------------
 
 

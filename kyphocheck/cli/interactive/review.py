@@ -61,8 +61,9 @@ def review(interview: Interview, prompter: Prompter) -> None:
         say(findings_panel(findings, "Findings"))
         options = [("Finish and write the record", FINISH), ("Change an answer", CHANGE)]
         if open_stops:
-            options.insert(1, ("Record an override for a stop finding", OVERRIDE))
-        action = prompter.select("Review", options)
+            options.append(("Record an override for a stop finding", OVERRIDE))
+        # With a stop open, Enter must not be the way to a record that says NOT CLEARED.
+        action = prompter.select("Review", options, default=CHANGE if open_stops else FINISH)
         if action == CHANGE:
             _change(interview, prompter)
         elif action == OVERRIDE:
