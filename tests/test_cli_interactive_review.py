@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from kyphocheck.cli.console import out
 from kyphocheck.cli.interactive.prompts import ESCAPE, ScriptedPrompter
 from kyphocheck.cli.interactive.session import Options, start
 from kyphocheck.interview.drafts import DraftStore
@@ -46,6 +47,18 @@ def low_platelets() -> dict[str, Any]:
     data = example_data()
     data["answers"]["platelets"] = 40
     return data
+
+
+@pytest.fixture
+def width() -> Iterator[Any]:
+    console = out()
+    before = console.width
+
+    def set_width(columns: int) -> None:
+        console.width = columns
+
+    yield set_width
+    console.width = before
 
 
 # -- 4. a way back from every menu ----------------------------------------------------------
@@ -116,9 +129,42 @@ def tokyo_computer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("tokyo_computer")
+def test_the_change_list_shows_each_current_value_in_words(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    prompter, _ = run(tmp_path, options, store, ["change", "back", "finish"])
+    labels = prompter.menus["Change which answer?"]
+    for expected in (
+        "When did the patient last eat solid food? — Mon 30 Nov 2026 22:00",
+        "Has an adult been arranged to drive the patient home? — yes",
+        "Platelet count — 210 x10^9/L",
+        "Medicines the patient takes (blood thinners, pain relievers, diabetes and weight-loss "
+        "medicines, supplements) — Eliquis, sertraline",
+    ):
+        assert expected in labels
+
+
+@pytest.mark.usefixtures("tokyo_computer")
 def test_changing_a_time_prefills_it_in_the_procedure_zone(
     tmp_path: Path, options: Options, store: DraftStore
 ) -> None:
     # Enter keeps the time as it was: never a time read in the computer's zone.
     _, result = run(tmp_path, options, store, ["change", "last_solid_food", "", "finish"])
     assert result.record["answers"]["last_solid_food"] == "2026-11-30T22:00:00-06:00"
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120])
+def test_the_change_list_uses_the_terminal_width(
+    tmp_path: Path, options: Options, store: DraftStore, width: Any, columns: int
+) -> None:
+    width(columns)
+    prompter, _ = run(tmp_path, options, store, ["change", "back", "finish"])
+    labels = prompter.menus["Change which answer?"]
+    assert max(len(label) for label in labels) <= columns - 4
+    imaging = next(label for label in labels if label.startswith("Does imaging"))
+    assert imaging.endswith(" — yes")
+    whole = (
+        "Does imaging (MRI oedema or STIR, or bone scan) confirm an acute or unhealed "
+        "fracture at the levels? — yes"
+    )
+    assert (imaging == whole) is (columns >= len(whole) + 4)

@@ -7,12 +7,15 @@ from rich.text import Text
 
 from kyphocheck.assess import Finding, Outcome
 from kyphocheck.cli.interactive.flow import ask_item, fill_in, show_position
+from kyphocheck.cli.interactive.overview import change_choices
 from kyphocheck.cli.interactive.patient import ask_header, patient_panel
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import (
     BACK,
     choose,
     findings_panel,
+    fit,
+    menu_width,
     nonempty,
     say,
     validator,
@@ -90,8 +93,9 @@ def _finish_not_cleared(interview: Interview, prompter: Prompter, stops: list[Fi
 
 def _change(interview: Interview, prompter: Prompter) -> None:
     """Change one answer; Back (or Esc) returns to the review with nothing changed."""
-    items = [(f"{c.item.prompt[:60]}", c.item.id) for c in interview.applicable()]
-    target = choose(prompter, "Change which answer?", items, TO_REVIEW)
+    target = choose(
+        prompter, "Change which answer?", change_choices(interview, menu_width()), TO_REVIEW
+    )
     if target == BACK:
         return
     compiled = interview.checklist.by_id[target]
@@ -99,9 +103,13 @@ def _change(interview: Interview, prompter: Prompter) -> None:
     ask_item(interview, prompter, compiled)
 
 
+def _stop_choices(stops: list[Finding]) -> list[tuple[str, str]]:
+    width = menu_width()
+    return [(fit(f.message, width), f.id) for f in stops]
+
+
 def _ask_override(interview: Interview, prompter: Prompter, stops: list[Finding]) -> None:
-    choices = [(f.message[:70], f.id) for f in stops]
-    finding_id = choose(prompter, "Override which stop finding?", choices, TO_REVIEW)
+    finding_id = choose(prompter, "Override which stop finding?", _stop_choices(stops), TO_REVIEW)
     if finding_id == BACK:
         return
     proceduralist = str(interview.header_value("procedure", "proceduralist") or "")

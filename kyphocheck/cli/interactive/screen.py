@@ -55,6 +55,22 @@ def show_change(change: Change) -> None:
         say(Panel(Group(*cleared), title="Cleared", border_style="green"))
 
 
+def fit(text: str, width: int) -> str:
+    """`text` on one line of at most `width` characters, cut at a word with "..." if longer."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: max(width - 3, 1)]
+    if " " in cut[width // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "..."
+
+
+def menu_width() -> int:
+    """How wide a menu label may be on this terminal (questionary indents choices 3 columns)."""
+    return max(out().width - 4, 20)
+
+
 def choose(
     prompter: Prompter,
     message: str,
