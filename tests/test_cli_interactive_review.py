@@ -135,6 +135,10 @@ def test_the_change_list_shows_each_current_value_in_words(
     prompter, _ = run(tmp_path, options, store, ["change", "back", "finish"])
     labels = prompter.menus["Change which answer?"]
     for expected in (
+        "Patient's name — Maria Lopez",
+        "Date of birth — 12 April 1951 (75 years)",
+        "Scheduled start — Tuesday 1 December 2026, 08:30 CST",
+        "Anaesthesia — moderate sedation",
         "When did the patient last eat solid food? — Mon 30 Nov 2026 22:00",
         "Has an adult been arranged to drive the patient home? — yes",
         "Platelet count — 210 x10^9/L",

@@ -219,7 +219,8 @@ def test_change_an_answer_from_the_review(tmp_path: Path) -> None:
     answers = write_answers(tmp_path, example_data())
     term = Terminal(tmp_path, "run", "--answers", str(answers), "--no-sign", "--out", "out")
     term.answer("? Review", DOWN + ENTER)
-    term.answer("Change which answer?", DOWN * 10 + ENTER)
+    # The patient and the procedure (11 fields) come first, then the items in order.
+    term.answer("Change which answer?", DOWN * 21 + ENTER)
     term.answer("drive the patient home", "n")
     term.expect("New finding")
     term.expect("STOP  No driver is arranged after sedation")

@@ -38,7 +38,8 @@ def ask_item(interview: Interview, prompter: Prompter, compiled: CompiledItem) -
         ask_allergies(interview, prompter)
         return
     raw = _ask_value(interview, prompter, compiled)
-    show_change(interview.set_answer(item.id, None if raw is SKIP else raw))
+    prompts = {c.item.id: c.item.prompt for c in interview.checklist.items}
+    show_change(interview.set_answer(item.id, None if raw is SKIP else raw), prompts)
 
 
 def _ask_value(interview: Interview, prompter: Prompter, compiled: CompiledItem) -> Any:

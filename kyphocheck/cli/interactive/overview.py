@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from kyphocheck.cli.interactive.patient import HEADER_NAMES, header_words
 from kyphocheck.cli.interactive.screen import fit
+from kyphocheck.header import HEADER_FIELDS
 from kyphocheck.interview.state import Interview
 from kyphocheck.record.documents import format_answer
 from kyphocheck.site.checklist import CompiledItem
@@ -39,8 +41,14 @@ def menu_label(name: str, value: str, width: int) -> str:
 
 
 def change_choices(interview: Interview, width: int) -> list[tuple[str, str]]:
-    """Every item the review can change, with its current value."""
-    choices = []
+    """Everything the review can change, with its current value: the header, then each item."""
+    choices = [
+        (
+            menu_label(HEADER_NAMES[f.key], header_words(interview, f.part, f.key), width),
+            f"header:{f.part}.{f.key}",
+        )
+        for f in HEADER_FIELDS
+    ]
     for compiled in interview.applicable():
         label = menu_label(compiled.item.prompt, answer_words(interview, compiled), width)
         choices.append((label, compiled.item.id))

@@ -1,4 +1,4 @@
-"""The patient and the procedure: asked first, each field checked as it is typed, kept in view.
+"""The patient and the procedure: asked first, kept in view, and changeable from the review.
 
 The panel is what the nurse checks the wristband against before "Identity verified?": name,
 MRN, date of birth with age, and what is planned, when, in the procedure's own zone.
@@ -6,6 +6,7 @@ MRN, date of birth with age, and what is planned, when, in the procedure's own z
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,75 +25,97 @@ from kyphocheck.header import (
     check_weight,
 )
 from kyphocheck.intake.answers_file import check_levels
-from kyphocheck.interview.state import Interview
+from kyphocheck.interview.state import Change, Interview
 from kyphocheck.site.folder import check_timezone
 from kyphocheck.times import describe, parse_date, parse_user_datetime
+
+# How the review's "Change which answer?" names each header field.
+HEADER_NAMES: dict[str, str] = {
+    "name": "Patient's name",
+    "mrn": "MRN",
+    "dob": "Date of birth",
+    "sex": "Sex",
+    "weight_kg": "Weight",
+    "language": "Language of the take-home sheet",
+    "timezone": "Time zone",
+    "scheduled": "Scheduled start",
+    "levels": "Vertebral levels",
+    "proceduralist": "Proceduralist",
+    "anesthesia": "Anaesthesia",
+}
+
+Accept = Callable[[Any], None]
+"""Raises ValueError when a field's new value does not fit the rest of the record."""
 
 
 def ask_header(interview: Interview, prompter: Prompter) -> None:
     """Ask every header field that is missing or invalid, each checked as it is typed."""
-    zone_default = interview.site.config.timezone
     for part, key in interview.invalid_header_fields():
-        message = HEADER_PROMPTS[(part, key)]
         current = interview.header_value(part, key)
-        value = _ask_header_field(interview, prompter, part, key, message, current, zone_default)
-        interview.set_header(part, key, value)
+        interview.set_header(part, key, ask_header_field(interview, prompter, part, key, current))
     # Problems that need two fields together (a date of birth after the clock, say).
     while fields := interview.invalid_header_fields():
         part, key = fields[0]
         say(Text(f"  Please check {part} {key}.", style="yellow"))
-        value = _ask_header_field(
-            interview, prompter, part, key, HEADER_PROMPTS[(part, key)], None, zone_default
-        )
-        interview.set_header(part, key, value)
+        interview.set_header(part, key, ask_header_field(interview, prompter, part, key, None))
 
 
-def _ask_header_field(
+def ask_header_field(
     interview: Interview,
     prompter: Prompter,
     part: str,
     key: str,
-    message: str,
     current: Any,
-    zone_default: str | None,
+    accept: Accept | None = None,
 ) -> Any:
+    """One header field, as the value the answers file holds; `accept` checks it in context."""
+    message = HEADER_PROMPTS[(part, key)]
+    zone_default = interview.site.config.timezone
     now = interview.clock.now
     default = "" if current is None else str(current)
-    if key == "sex":
-        options = [(s, s) for s in SEXES]
-        return prompter.select(message, options, default=current)
-    if key == "anesthesia":
-        options = [(words, value) for value, words in ANESTHESIA_WORDS.items()]
-        return prompter.select(message, options, default=current)
+
+    def ask_text(convert: Callable[[str], Any], default: str = default) -> Any:
+        def check(text: str) -> None:
+            value = convert(text)
+            if accept is not None:
+                accept(value)
+
+        return convert(prompter.text(message, default=default, validate=validator(check)))
+
+    if key in ("sex", "anesthesia"):
+        if key == "sex":
+            options = [(s, s) for s in SEXES]
+        else:
+            options = [(words, value) for value, words in ANESTHESIA_WORDS.items()]
+        while True:
+            chosen = prompter.select(message, options, default=current)
+            problem = validator(accept)(chosen) if accept is not None else None
+            if problem is None:
+                return chosen
+            say(Text(f"  {problem}", style="yellow"))
     if key == "language":
-        return prompter.text(message, default=default or "en", validate=validator(check_language))
+        return ask_text(check_language, default or "en")
     if key == "weight_kg":
-        return float(prompter.text(message, default=default, validate=validator(_weight)))
+        return ask_text(_weight)
     if key == "dob":
-        return prompter.text(message, default=default, validate=validator(parse_date))
+        return ask_text(lambda text: parse_date(text).isoformat())
     if key == "timezone":
-        answer = prompter.text(
-            message, default=default or zone_default or "", validate=validator(check_timezone)
-        )
-        return answer
+        zone_text = default or zone_default or ""
+        return ask_text(lambda text: check_timezone(text.strip()).key, zone_text)
     if key == "scheduled":
         zone = check_timezone(
             interview.header_value("procedure", "timezone") or zone_default or "UTC"
         )
-        answer = prompter.text(
-            message,
-            default=default,
-            validate=validator(lambda t: parse_user_datetime(t, now, zone)),
+        value = ask_text(
+            lambda text: parse_user_datetime(text, now, zone).strftime("%Y-%m-%dT%H:%M"),
+            default.replace("T", " "),
         )
-        moment = parse_user_datetime(answer, now, zone)
+        moment = parse_user_datetime(value, now, zone)
         say(Text(f"  = {describe(moment, zone)}", style="bold"))
-        return moment.strftime("%Y-%m-%dT%H:%M")
+        return value
     if key == "levels":
-        if isinstance(current, list):
-            default = ", ".join(current)
-        answer = prompter.text(message, default=default, validate=validator(_levels))
-        return _levels(answer)
-    return prompter.text(message, default=default, validate=validator(nonempty))
+        return ask_text(_levels, ", ".join(current) if isinstance(current, list) else default)
+    return ask_text(nonempty)
 
 
 def _weight(text: str) -> float:
@@ -108,6 +131,19 @@ def _levels(text: str) -> list[str]:
     if not levels:
         raise ValueError("at least one level, e.g. T12, L1")
     return list(check_levels(tuple(levels)))
+
+
+def change_header_field(interview: Interview, prompter: Prompter, part: str, key: str) -> Change:
+    """Change one header field from the review, refused while it contradicts an answer."""
+
+    def accept(value: Any) -> None:
+        problem = interview.header_problem(part, key, value)
+        if problem is not None:
+            raise ValueError(problem)
+
+    current = interview.header_value(part, key)
+    value = ask_header_field(interview, prompter, part, key, current, accept)
+    return interview.change_header(part, key, value)
 
 
 # -- in words --------------------------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""The whole run and its review: the patient in view, every answer and finding, then finish."""
+"""The whole run and its review: the patient in view, every answer changeable, then finish.
+
+Every menu of the review has a way back (its Back entry, or Esc). A change to the patient or
+the procedure is handled as any other answer: items that stop applying are dropped and said
+so, items that start applying are asked next, and the findings follow.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from rich.text import Text
 from kyphocheck.assess import Finding, Outcome
 from kyphocheck.cli.interactive.flow import ask_item, fill_in, show_position
 from kyphocheck.cli.interactive.overview import change_choices
-from kyphocheck.cli.interactive.patient import ask_header, patient_panel
+from kyphocheck.cli.interactive.patient import ask_header, change_header_field, patient_panel
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import (
     BACK,
@@ -18,6 +23,7 @@ from kyphocheck.cli.interactive.screen import (
     menu_width,
     nonempty,
     say,
+    show_change,
     validator,
 )
 from kyphocheck.interview.state import Interview
@@ -92,15 +98,22 @@ def _finish_not_cleared(interview: Interview, prompter: Prompter, stops: list[Fi
 
 
 def _change(interview: Interview, prompter: Prompter) -> None:
-    """Change one answer; Back (or Esc) returns to the review with nothing changed."""
+    """Change one answer, or the patient and procedure, then ask what it made apply."""
     target = choose(
         prompter, "Change which answer?", change_choices(interview, menu_width()), TO_REVIEW
     )
     if target == BACK:
         return
-    compiled = interview.checklist.by_id[target]
-    show_position(interview, compiled)
-    ask_item(interview, prompter, compiled)
+    prompts = {c.item.id: c.item.prompt for c in interview.checklist.items}
+    if target.startswith("header:"):
+        part, key = target.removeprefix("header:").split(".")
+        show_change(change_header_field(interview, prompter, part, key), prompts)
+    else:
+        compiled = interview.checklist.by_id[target]
+        show_position(interview, compiled)
+        ask_item(interview, prompter, compiled)
+    if (coming := interview.next_item()) is not None:
+        say(Text(f"  Now asked because of the change: {coming.item.prompt}", style="yellow"))
 
 
 def _stop_choices(stops: list[Finding]) -> list[tuple[str, str]]:

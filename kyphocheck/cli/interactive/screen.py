@@ -5,7 +5,7 @@ Readable without colour: every severity is also written out (STOP, NOTIFY, INFO)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Group
@@ -44,10 +44,11 @@ def findings_panel(findings: Sequence[Finding], title: str) -> Panel:
     return Panel(Group(*lines), title=title, border_style=border, expand=True)
 
 
-def show_change(change: Change) -> None:
-    """Tell the nurse at once what her answer changed."""
+def show_change(change: Change, prompts: Mapping[str, str] | None = None) -> None:
+    """Tell the nurse at once what her answer changed (`prompts` words the items by id)."""
     for item_id in change.dropped:
-        say(Text(f"  The answer to '{item_id}' no longer applies and was removed.", style="dim"))
+        words = (prompts or {}).get(item_id, item_id)
+        say(Text(f"  The answer to '{words}' no longer applies and was removed.", style="dim"))
     if change.new:
         say(findings_panel(change.new, "New finding" + ("s" if len(change.new) > 1 else "")))
     if change.cleared:
