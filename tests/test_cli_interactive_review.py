@@ -78,7 +78,7 @@ def test_every_menu_of_the_review_has_a_way_back(
         "medications",
         "remove",
         "back",
-        "remove",
+        "edit",
         ESCAPE,
         "done",
         "finish",
@@ -89,7 +89,8 @@ def test_every_menu_of_the_review_has_a_way_back(
     prompter, result = run(tmp_path, options, store, script, low_platelets())
     for menu in ("Change which answer?", "Override which stop finding?"):
         assert prompter.menus[menu][-1] == "Back to the review"
-    assert prompter.menus["Remove which?"][-1] == "Back (change nothing)"
+    for menu in ("Remove which?", "Change which?"):
+        assert prompter.menus[menu][-1] == "Back (change nothing)"
     assert prompter.refusals == []
     assert result.record["overrides"] == []
     assert [m["name"] for m in result.record["answers"]["medications"]] == ["Eliquis", "sertraline"]

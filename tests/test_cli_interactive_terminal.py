@@ -106,7 +106,7 @@ SERTRALINE = [
     ("Medicine (brand or generic name)", "sertraline\r"),
     ("Last dose taken", "2026-12-01 06:00\r"),
     ("Dose and how often", "50 mg daily\r"),
-    ("? Medicines", DOWN + DOWN + ENTER),
+    ("? Medicines", DOWN * 3 + ENTER),
 ]
 ALLERGIES = [
     ("? Allergies", ENTER),
@@ -117,7 +117,7 @@ ALLERGIES = [
     ("What kind of allergy", DOWN * 6 + ENTER),
     ("Substance", "penicillin\r"),
     ("Reaction", "rash\r"),
-    ("? Allergies", DOWN + DOWN + ENTER),
+    ("? Allergies", DOWN * 3 + ENTER),
 ]
 REST = [
     ("last eat solid food", "2026-11-30 22:00\r"),

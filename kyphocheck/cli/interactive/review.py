@@ -147,8 +147,14 @@ def run_flow(interview: Interview, prompter: Prompter) -> None:
         interview.draft.phase = "items"
         interview.save()
     interview.refresh_findings()
-    if interview.next_item() is not None:
+    pending = interview.draft.pending
+    if interview.next_item() is not None or pending:
         # Before the first question (fresh, pre-filled or resumed): who this is, in full.
         say(patient_panel(interview))
+    if pending:
+        # A medicine or allergy was being added or changed (from the review, too): finish it.
+        compiled = interview.checklist.by_id[str(pending["item"])]
+        show_position(interview, compiled)
+        ask_item(interview, prompter, compiled)
     fill_in(interview, prompter)
     review(interview, prompter)
