@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,12 @@ def low_platelets() -> dict[str, Any]:
     data = example_data()
     data["answers"]["platelets"] = 40
     return data
+
+
+def last_review(output: str) -> str:
+    """The last review screen drawn: from the last patient panel to its status line."""
+    start_at = output.rindex("Patient: check against the wristband")
+    return output[output.rindex("\n", 0, start_at) + 1 : output.index("Status:", start_at)]
 
 
 @pytest.fixture
@@ -94,6 +102,85 @@ def test_every_menu_of_the_review_has_a_way_back(
     assert prompter.refusals == []
     assert result.record["overrides"] == []
     assert [m["name"] for m in result.record["answers"]["medications"]] == ["Eliquis", "sertraline"]
+
+
+# -- 5. the review by section ---------------------------------------------------------------
+
+
+def test_sections_without_findings_fold_into_one_line_and_medicines_show_their_holds(
+    tmp_path: Path, options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(tmp_path, options, store, ["finish"])
+    review = last_review(capsys.readouterr().out)
+    assert "▸ Identity and consent: 5 of 5 answered, nothing found" in review
+    assert "▸ Laboratory tests: 5 of 5 answered, nothing found" in review
+    assert "INR" not in review  # folded: the section's answers are not listed
+    assert (
+        "Eliquis (apixaban): hold met; last dose Fri 27 Nov 2026 20:00; latest permitted "
+        "Sat 28 Nov 2026 08:30 (hold 3 days)" in review
+    )
+    assert "sertraline: no hold; last dose Tue 01 Dec 2026 06:00" in review
+    # The allergies section has findings: open, each finding under it.
+    assert "▾ Allergies" in review and "• penicillin: rash" in review
+
+
+@pytest.mark.parametrize(
+    ("last_dose", "verdict"),
+    [
+        ("2026-11-30T20:00", "Eliquis (apixaban): hold NOT MET (STOP); last dose Mon 30 Nov"),
+        (None, "Eliquis (apixaban): hold not known (STOP); last dose not known; latest"),
+    ],
+    ids=["not-met", "not-known"],
+)
+def test_a_medicine_whose_hold_is_not_met_or_not_known_says_so(
+    tmp_path: Path,
+    options: Options,
+    store: DraftStore,
+    capsys: pytest.CaptureFixture[str],
+    last_dose: str | None,
+    verdict: str,
+) -> None:
+    data = example_data()
+    eliquis = data["answers"]["medications"][0]
+    if last_dose is None:
+        del eliquis["last_dose"]
+    else:
+        eliquis["last_dose"] = last_dose
+    run(tmp_path, options, store, ["finish", "not_cleared"], data)
+    assert verdict in last_review(capsys.readouterr().out)
+
+
+def test_the_review_of_a_patient_with_nothing_found_fits_an_80_by_24_terminal(
+    tmp_path: Path,
+    options: Options,
+    store: DraftStore,
+    capsys: pytest.CaptureFixture[str],
+    width: Any,
+) -> None:
+    width(80)
+    data = example_data()
+    data["answers"]["medications"] = data["answers"]["medications"][:1]
+    data["answers"]["allergies"] = []
+    prompter, _ = run(tmp_path, options, store, ["finish"], data)
+    output = capsys.readouterr().out
+    review = output[output.rindex("╭─ Patient") :]
+    menu = 1 + len(prompter.menus["Review"])
+    assert len(review.splitlines()) + menu <= 24, review
+    assert max(len(line) for line in review.splitlines()) <= 80
+
+
+def test_a_folded_section_can_be_shown_in_full_and_folded_again(
+    tmp_path: Path, options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = ["show", "labs", "show", "__every__", "show", "finish"]
+    prompter, _ = run(tmp_path, options, store, script)
+    assert prompter.menus["Show which section?"][:2] == ["Every section", "Identity and consent"]
+    screens = capsys.readouterr().out.split("╭─ Patient")[1:]
+    assert "▸ Laboratory tests" in screens[0]
+    assert "▾ Laboratory tests" in screens[1] and "INR" in screens[1]
+    assert "▸" not in screens[2]  # every section open
+    assert "▸ Laboratory tests" in screens[3]  # folded again
+    assert prompter.menus["Review"][-1] == "Show a section in full"
 
 
 # -- 7. Finish is not the default with a stop open ------------------------------------------
@@ -173,3 +260,14 @@ def test_the_change_list_uses_the_terminal_width(
         "fracture at the levels? — yes"
     )
     assert (imaging == whole) is (columns >= len(whole) + 4)
+
+
+def test_the_record_of_a_review_with_every_menu_left_by_back_is_unchanged(
+    tmp_path: Path, options: Options, store: DraftStore
+) -> None:
+    _, plain = run(tmp_path, options, store, ["finish"])
+    first = json.loads((plain.folder / "record.json").read_text())
+    elsewhere = replace(options, out=tmp_path / "again")
+    _, again = run(tmp_path, elsewhere, store, ["change", ESCAPE, "show", ESCAPE, "finish"])
+    second = json.loads((again.folder / "record.json").read_text())
+    assert first["answers"] == second["answers"] and first["findings"] == second["findings"]

@@ -31,26 +31,37 @@ from kyphocheck.interview.state import Interview
 from kyphocheck.times import describe, format_local, parse_datetime, parse_user_datetime
 
 
-def _medication_line(interview: Interview, index: int) -> Text:
-    """What the protocol says of one medicine, e.g. "...: hold 3 days; ...: NOT MET, stop"."""
+def medication_line(interview: Interview, index: int) -> Text:
+    """A medicine's last dose and the protocol's verdict on its hold: met, not met, not known.
+
+    Read from the assessment's computed medicines (`hold_met`, `hold_finding`,
+    `latest_permitted_dose`), so the screen says what the record will.
+    """
     assessment = interview.assessment()
     entry = assessment.computed["medications"][index]
     zone = interview.encounter().procedure.zone
+    last = entry.get("last_dose")
+    taken = (
+        f"last dose {format_local(datetime.fromisoformat(last), zone)}"
+        if last
+        else "last dose not known"
+    )
     if not entry["known"]:
-        return Text(f"{entry['name']}: not in the drug table; recorded (info).", style="cyan")
-    parts = [entry["display"]]
+        return Text(f"{entry['name']}: not in the drug table, recorded (info); {taken}", "cyan")
     if entry["hold"] is None:
-        parts.append("no hold" + (f"; {entry['advice']}" if entry["advice"] else ""))
-        return Text(": ".join(parts), style="cyan")
+        advice = f"; {entry['advice']}" if entry["advice"] else ""
+        return Text(f"{entry['display']}: no hold; {taken}{advice}", style="cyan")
     latest = format_local(datetime.fromisoformat(entry["latest_permitted_dose"]), zone)
-    text = f"{entry['display']}: hold {entry['hold']}; last permitted dose {latest}"
-    if entry["last_dose"] is None:
-        return Text(text + "; last dose not known yet", style="yellow")
-    reported = format_local(datetime.fromisoformat(entry["last_dose"]), zone)
+    hold = f"{taken}; latest permitted {latest} (hold {entry['hold']})"
     if entry["hold_met"]:
-        return Text(f"{text}; reported {reported}: met", style="green")
-    severity = entry["hold_finding"]["severity"]
-    return Text(f"{text}; reported {reported}: NOT MET, {severity}", style=SEVERITY_STYLE[severity])
+        return Text(f"{entry['display']}: hold met; {hold}", style="green")
+    finding = entry["hold_finding"]
+    severity = finding["severity"]
+    verdict = "hold NOT MET" if last else "hold not known"
+    return Text(
+        f"{entry['display']}: {verdict} ({severity.upper()}); {hold}",
+        style=SEVERITY_STYLE[severity],
+    )
 
 
 @dataclass(frozen=True)
@@ -133,7 +144,7 @@ def ask_medications(interview: Interview, prompter: Prompter) -> None:
         ListWords(
             "Medicines", "Add a medicine", "Change a medicine", "Remove a medicine", "No medicines"
         ),
-        lambda index, _: _medication_line(interview, index),
+        lambda index, _: medication_line(interview, index),
         lambda others, was: _medication_entry(interview, prompter, names, others, was),
     )
 

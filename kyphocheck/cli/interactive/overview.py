@@ -1,14 +1,33 @@
-"""The review's overview: every answer in words, as the menus that change them show it."""
+"""The review's overview: every answer in words, by section, folded where nothing was found.
+
+A section without findings is one line, so the review of a whole checklist fits an 80 x 24
+terminal; a section with findings (and the medicines, whose holds are the point) is shown in
+full, and any other one can be opened from the review's menu.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from kyphocheck.assess import Finding
+from kyphocheck.cli.interactive.lists import medication_line
 from kyphocheck.cli.interactive.patient import HEADER_NAMES, header_words
-from kyphocheck.cli.interactive.screen import fit
+from kyphocheck.cli.interactive.screen import finding_line, fit, severity_label
 from kyphocheck.header import HEADER_FIELDS
 from kyphocheck.interview.state import Interview
 from kyphocheck.record.documents import format_answer
+from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import CompiledItem
+from kyphocheck.site.checklist_files import Section
 from kyphocheck.times import format_local
+
+EVERY_SECTION = "__every__"
+"""Opens every section."""
 
 
 def answer_words(interview: Interview, compiled: CompiledItem) -> str:
@@ -53,3 +72,126 @@ def change_choices(interview: Interview, width: int) -> list[tuple[str, str]]:
         label = menu_label(compiled.item.prompt, answer_words(interview, compiled), width)
         choices.append((label, compiled.item.id))
     return choices
+
+
+def _sections(interview: Interview) -> list[tuple[Section, list[CompiledItem]]]:
+    applicable = interview.applicable()
+    return [
+        (section, [c for c in applicable if c.section == section.id])
+        for section in interview.checklist.sections
+        if any(c.section == section.id for c in applicable)
+    ]
+
+
+def _is_open(
+    interview: Interview,
+    section: Section,
+    items: list[CompiledItem],
+    found: list[Finding],
+    shown: Collection[str],
+) -> bool:
+    """Open when something was found, when it lists medicines (their holds), or when asked."""
+    answers = interview.encounter().answers
+    medicines = any(c.item.type == "medications" and answers.get(c.item.id) for c in items)
+    return bool(found) or medicines or EVERY_SECTION in shown or section.id in shown
+
+
+def folded_sections(
+    interview: Interview, findings: Sequence[Finding], shown: Collection[str]
+) -> list[tuple[str, str]]:
+    """(title, id) of the sections shown as one line."""
+    result = []
+    for section, items in _sections(interview):
+        ids = {c.item.id for c in items}
+        if not _is_open(interview, section, items, [f for f in findings if f.item in ids], shown):
+            result.append((section.title or section.id, section.id))
+    return result
+
+
+def review_view(
+    interview: Interview,
+    findings: Sequence[Finding],
+    overridden: Collection[str],
+    shown: Collection[str] = (),
+) -> RenderableType:
+    """Each section: one line when nothing was found in it, else its answers and findings."""
+    answers = interview.encounter().answers
+    parts: list[RenderableType] = []
+    placed: set[str] = set()
+    for section, items in _sections(interview):
+        ids = {c.item.id for c in items}
+        found = [f for f in findings if f.item in ids]
+        placed |= {f.id for f in found}
+        title = section.title or section.id
+        if not _is_open(interview, section, items, found, shown):
+            answered = sum(1 for c in items if c.item.id in answers)
+            parts.append(Text(f"▸ {title}: {answered} of {len(items)} answered, nothing found"))
+            continue
+        parts.append(Text(f"▾ {title}", style="bold"))
+        parts.append(Padding(_answers(interview, items), (0, 0, 0, 2)))
+        if found:
+            parts.append(Padding(_findings(found), (0, 0, 0, 2)))
+    rest = [f for f in findings if f.id not in placed]
+    if rest:
+        parts.append(Text("▾ Other findings", style="bold"))
+        parts.append(Padding(_findings(rest), (0, 0, 0, 2)))
+    parts.append(status_line(findings, overridden))
+    return Group(*parts)
+
+
+def _hanging(rows: list[tuple[Text, Text]]) -> Table:
+    """Rows of a mark and a text that wraps under itself, not under the mark."""
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    for mark, text in rows:
+        table.add_row(mark, text)
+    return table
+
+
+def _findings(found: list[Finding]) -> Table:
+    rows = []
+    for finding in found:
+        line = finding_line(finding)
+        label = severity_label(finding)
+        rows.append((label, line[len(label.plain) + 2 :]))
+    return _hanging(rows)
+
+
+def _answers(interview: Interview, items: list[CompiledItem]) -> RenderableType:
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column("question", ratio=3)
+    table.add_column("answer", ratio=2)
+    entries: list[tuple[Text, Text]] = []
+    for compiled in items:
+        item = compiled.item
+        listed = interview.encounter().answers.get(item.id)
+        if item.type == "medications" and listed:
+            entries += [(Text("•"), medication_line(interview, i)) for i in range(len(listed))]
+        elif item.type == "allergies" and listed:
+            entries += [(Text("•"), Text(f"{a.substance}: {a.reaction}")) for a in listed]
+        else:
+            table.add_row(Text(item.prompt, style="dim"), Text(answer_words(interview, compiled)))
+    parts: list[RenderableType] = [_hanging(entries)] if entries else []
+    if table.row_count:
+        parts.append(table)
+    return Group(*parts)
+
+
+def status_line(findings: Sequence[Finding], overridden: Collection[str]) -> Text:
+    """What the findings add up to so far, in words (NOT CLEARED is decided by open stops)."""
+    open_stops = [f for f in findings if f.severity is Severity.STOP and f.id not in overridden]
+    counts = [
+        f"{n} {severity.value}"
+        for severity in (Severity.STOP, Severity.NOTIFY, Severity.INFO)
+        if (n := sum(1 for f in findings if f.severity is severity))
+    ]
+    if set_aside := sum(1 for f in findings if f.id in overridden):
+        counts.insert(1, f"{set_aside} overridden")
+    summary = ", ".join(counts) or "no findings"
+    if open_stops:
+        return Text(
+            f"Status: {len(open_stops)} stop finding(s) without an override ({summary})",
+            style="bold red",
+        )
+    return Text(f"Status: no open stop finding ({summary})", style="bold green")

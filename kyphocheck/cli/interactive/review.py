@@ -7,18 +7,21 @@ so, items that start applying are asked next, and the findings follow.
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 
-from kyphocheck.assess import Finding, Outcome
+from kyphocheck.assess import Finding
 from kyphocheck.cli.interactive.flow import ask_item, fill_in, show_position
-from kyphocheck.cli.interactive.overview import change_choices
+from kyphocheck.cli.interactive.overview import (
+    EVERY_SECTION,
+    change_choices,
+    folded_sections,
+    review_view,
+)
 from kyphocheck.cli.interactive.patient import ask_header, change_header_field, patient_panel
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import (
     BACK,
     choose,
-    findings_panel,
     fit,
     menu_width,
     nonempty,
@@ -27,56 +30,45 @@ from kyphocheck.cli.interactive.screen import (
     validator,
 )
 from kyphocheck.interview.state import Interview
-from kyphocheck.record.documents import format_answer
+from kyphocheck.schema import Severity
 
-FINISH, CHANGE, OVERRIDE, NOT_CLEARED = "finish", "change", "override", "not_cleared"
+FINISH, CHANGE, OVERRIDE, SHOW, NOT_CLEARED = "finish", "change", "override", "show", "not_cleared"
 TO_REVIEW = "Back to the review"
-
-
-def review_table(interview: Interview) -> Table:
-    """Every answer, by section."""
-    encounter = interview.encounter()
-    zone = encounter.procedure.zone
-    table = Table("#", "question", "answer", title="Review", expand=True, show_lines=False)
-    applicable = {c.item.id for c in interview.applicable()}
-    number = 0
-    for section in interview.checklist.sections:
-        table.add_row("", Text(section.title or section.id, style="bold"), "")
-        for item in section.items:
-            if item.id not in applicable:
-                continue
-            number += 1
-            raw = interview.answers.get(item.id)
-            answer = format_answer(item, raw, zone) if raw is not None else "-"
-            if item.type == "medications" and raw:
-                answer = ", ".join(m["name"] for m in raw)
-            if item.type == "allergies" and raw:
-                answer = ", ".join(f"{a['substance']} ({a['reaction']})" for a in raw)
-            table.add_row(str(number), Text(item.prompt), Text(answer))
-    return table
 
 
 def review(interview: Interview, prompter: Prompter) -> None:
     """Show every answer and finding; change any answer; finish only when she says so."""
     interview.draft.phase = "review"
     interview.save()
+    shown: set[str] = set()  # sections opened from the menu
     while True:
         fill_in(interview, prompter)
         findings = interview.refresh_findings()
-        overridden = [o["finding"] for o in interview.document.get("overrides", [])]
-        open_stops = list(Outcome(tuple(findings), frozenset(overridden)).open_stops)
+        overridden = {o["finding"] for o in interview.document.get("overrides", [])}
+        open_stops = [f for f in findings if f.severity is Severity.STOP and f.id not in overridden]
         say(patient_panel(interview))
-        say(review_table(interview))
-        say(findings_panel(findings, "Findings"))
+        say(review_view(interview, findings, overridden, shown))
+        folded = folded_sections(interview, findings, shown)
         options = [("Finish and write the record", FINISH), ("Change an answer", CHANGE)]
         if open_stops:
             options.append(("Record an override for a stop finding", OVERRIDE))
+        options.append(
+            ("Show a section in full", SHOW) if folded else ("Fold the sections again", SHOW)
+        )
         # With a stop open, Enter must not be the way to a record that says NOT CLEARED.
         action = prompter.select("Review", options, default=CHANGE if open_stops else FINISH)
         if action == CHANGE:
             _change(interview, prompter)
         elif action == OVERRIDE:
             _ask_override(interview, prompter, open_stops)
+        elif action == SHOW:
+            if not folded:
+                shown.clear()
+                continue
+            every = ("Every section", EVERY_SECTION)
+            chosen = choose(prompter, "Show which section?", [every, *folded], TO_REVIEW)
+            if chosen != BACK:
+                shown.add(chosen)
         elif not open_stops or _finish_not_cleared(interview, prompter, open_stops):
             return
 

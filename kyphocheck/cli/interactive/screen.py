@@ -36,9 +36,14 @@ def severity_label(finding: Finding) -> Text:
     return Text(finding.severity.value.upper(), style=SEVERITY_STYLE[finding.severity.value])
 
 
+def finding_line(finding: Finding) -> Text:
+    """One finding, severity first."""
+    return severity_label(finding) + Text(f"  {finding.message}")
+
+
 def findings_panel(findings: Sequence[Finding], title: str) -> Panel:
     """Findings, one a line, severity first."""
-    lines = [severity_label(f) + Text(f"  {f.message}") for f in findings] or [Text("None.")]
+    lines = [finding_line(f) for f in findings] or [Text("None.")]
     worst = max((f.severity.rank for f in findings), default=-1)
     border = ["cyan", "yellow", "red"][worst] if worst >= 0 else "green"
     return Panel(Group(*lines), title=title, border_style=border, expand=True)
