@@ -20,6 +20,8 @@ from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
 from tests.conftest import NOW, example_data, write_answers
 
+PLATELETS_40 = "Platelet count 40 x10^9/L is below 50 x10^9/L"
+
 
 @pytest.fixture
 def options(tmp_path: Path, site: Site) -> Options:
@@ -181,6 +183,91 @@ def test_a_folded_section_can_be_shown_in_full_and_folded_again(
     assert "▸" not in screens[2]  # every section open
     assert "▸ Laboratory tests" in screens[3]  # folded again
     assert prompter.menus["Review"][-1] == "Show a section in full"
+
+
+# -- 6. overrides ---------------------------------------------------------------------------
+
+
+def test_an_override_is_confirmed_in_words_and_marked_on_the_finding(
+    tmp_path: Path, options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = ["override", "platelets_low", "", "Platelets transfused", "finish"]
+    _, result = run(tmp_path, options, store, script, low_platelets())
+    output = capsys.readouterr().out
+    assert (
+        f"Override recorded: {PLATELETS_40}; transfuse or reschedule before going ahead. — by "
+        "Dr. A. Patel: Platelets transfused" in " ".join(output.split())
+    )
+    assert "platelets_low" not in output
+    review = " ".join(last_review(output).split())
+    assert (
+        f"{PLATELETS_40}; transfuse or reschedule before going ahead. (overridden by Dr. A. "
+        in (review)
+    )
+    assert "Patel: Platelets transfused)" in review
+    assert result.record["cleared"] is True
+
+
+def test_an_overridden_hold_says_so_on_its_medicine(
+    tmp_path: Path, options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = example_data()
+    data["answers"]["medications"][0]["last_dose"] = "2026-11-30T20:00"
+    script = ["override", "hold_not_met:apixaban", "", "Urgent: the surgeon accepts", "finish"]
+    run(tmp_path, options, store, script, data)
+    review = last_review(capsys.readouterr().out)
+    assert "Eliquis (apixaban): hold NOT MET (STOP, overridden); last dose Mon 30 Nov" in review
+
+
+def test_an_override_can_be_undone(
+    tmp_path: Path, options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = [
+        "override",
+        "platelets_low",
+        "",
+        "Platelets transfused",
+        "undo",
+        "platelets_low",
+        "finish",
+        "not_cleared",
+    ]
+    prompter, result = run(tmp_path, options, store, script, low_platelets())
+    assert prompter.menus["Undo which override?"][-1] == "Back to the review"
+    assert result.record["overrides"] == [] and result.record["cleared"] is False
+    assert "It is an open stop again." in capsys.readouterr().out
+
+
+def test_a_resolved_finding_reads_resolved_not_cleared(
+    tmp_path: Path, options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(tmp_path, options, store, ["change", "platelets", "210", "finish"], low_platelets())
+    output = capsys.readouterr().out
+    assert f"resolved  {PLATELETS_40}" in output
+    assert "CLEARED" not in output and "Cleared" not in output
+
+
+def test_an_override_whose_finding_is_gone_is_removed_before_the_record(
+    tmp_path: Path, options: Options, store: DraftStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = [
+        "change",
+        "driver_arranged",
+        False,
+        "override",
+        "no_driver",
+        "",
+        "Admitted overnight",
+        "change",
+        "driver_arranged",
+        True,
+        "Ana Lopez",
+        "555-0142",
+        "finish",
+    ]
+    _, result = run(tmp_path, options, store, script)
+    assert result.record["overrides"] == [] and result.record["cleared"] is True
+    assert "The override of 'No driver is arranged" in capsys.readouterr().out
 
 
 # -- 7. Finish is not the default with a stop open ------------------------------------------

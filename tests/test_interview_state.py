@@ -145,3 +145,19 @@ def test_a_header_change_drops_what_stops_applying_and_reopens_what_becomes_requ
     assert change.dropped == ()
     interview.answers["airway_risk"] = False
     assert interview.change_header("patient", "weight_kg", 63).dropped == ("airway_risk",)
+
+
+def test_overrides_of_findings_that_are_gone_are_dropped(
+    site: Site, kyphoplasty: Checklist, protocol: Protocol
+) -> None:
+    document = example_data()
+    document["answers"]["platelets"] = 40
+    interview = interview_of(document, site, kyphoplasty, protocol)
+    interview.refresh_findings()
+    interview.add_override("platelets_low", "Dr. A. Patel", "Platelets transfused")
+    assert interview.drop_stale_overrides() == []
+    interview.set_answer("platelets", 210)
+    assert interview.drop_stale_overrides() == [
+        {"finding": "platelets_low", "by": "Dr. A. Patel", "reason": "Platelets transfused"}
+    ]
+    assert interview.overrides == {}

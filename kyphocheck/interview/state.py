@@ -30,6 +30,7 @@ from kyphocheck.intake.context import encounter_context
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.intake.values import Problems, convert
 from kyphocheck.interview.drafts import Draft, DraftStore
+from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist, CompiledItem
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import Protocol
@@ -41,7 +42,7 @@ HEADER_FIELDS: tuple[tuple[str, str], ...] = tuple((f.part, f.key) for f in head
 
 @dataclass(frozen=True)
 class Change:
-    """What one answer changed: answers dropped, findings that appeared or cleared."""
+    """What one answer changed: answers dropped, findings that appeared or were resolved."""
 
     dropped: tuple[str, ...]
     new: tuple[Finding, ...]
@@ -323,12 +324,37 @@ class Interview:
 
     # -- overrides and progress ---------------------------------------------------------------
 
+    @property
+    def overrides(self) -> dict[str, dict[str, str]]:
+        """The overrides recorded so far, by the id of the finding each sets aside."""
+        return {o["finding"]: o for o in self.document.get("overrides", [])}
+
     def add_override(self, finding_id: str, by: str, reason: str) -> None:
         """Record the proceduralist's override of a stop finding."""
         overrides = self.document.setdefault("overrides", [])
         overrides[:] = [o for o in overrides if o["finding"] != finding_id]
         overrides.append({"finding": finding_id, "by": by, "reason": reason})
         self.save()
+
+    def remove_override(self, finding_id: str) -> None:
+        """Undo an override: the finding is a stop again."""
+        overrides = self.document.setdefault("overrides", [])
+        overrides[:] = [o for o in overrides if o["finding"] != finding_id]
+        self.save()
+
+    def drop_stale_overrides(self) -> list[dict[str, str]]:
+        """Remove the overrides whose stop finding is gone (its answer changed); return them.
+
+        The record accepts an override only of a stop finding it holds: one left behind would
+        refuse the record at the very end.
+        """
+        stops = {f.id for f in self._findings if f.severity is Severity.STOP}
+        overrides = self.document.get("overrides", [])
+        stale = [o for o in overrides if o["finding"] not in stops]
+        if stale:
+            overrides[:] = [o for o in overrides if o["finding"] in stops]
+            self.save()
+        return stale
 
     def progress(self) -> tuple[int, int]:
         """(answered, applicable) item counts."""

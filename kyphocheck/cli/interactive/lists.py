@@ -58,8 +58,9 @@ def medication_line(interview: Interview, index: int) -> Text:
     finding = entry["hold_finding"]
     severity = finding["severity"]
     verdict = "hold NOT MET" if last else "hold not known"
+    overridden = ", overridden" if finding["id"] in interview.overrides else ""
     return Text(
-        f"{entry['display']}: {verdict} ({severity.upper()}); {hold}",
+        f"{entry['display']}: {verdict} ({severity.upper()}{overridden}); {hold}",
         style=SEVERITY_STYLE[severity],
     )
 

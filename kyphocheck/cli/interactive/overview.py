@@ -17,7 +17,7 @@ from rich.text import Text
 from kyphocheck.assess import Finding
 from kyphocheck.cli.interactive.lists import medication_line
 from kyphocheck.cli.interactive.patient import HEADER_NAMES, header_words
-from kyphocheck.cli.interactive.screen import finding_line, fit, severity_label
+from kyphocheck.cli.interactive.screen import Overrides, finding_line, fit, severity_label
 from kyphocheck.header import HEADER_FIELDS
 from kyphocheck.interview.state import Interview
 from kyphocheck.record.documents import format_answer
@@ -111,7 +111,7 @@ def folded_sections(
 def review_view(
     interview: Interview,
     findings: Sequence[Finding],
-    overridden: Collection[str],
+    overrides: Overrides,
     shown: Collection[str] = (),
 ) -> RenderableType:
     """Each section: one line when nothing was found in it, else its answers and findings."""
@@ -130,12 +130,12 @@ def review_view(
         parts.append(Text(f"▾ {title}", style="bold"))
         parts.append(Padding(_answers(interview, items), (0, 0, 0, 2)))
         if found:
-            parts.append(Padding(_findings(found), (0, 0, 0, 2)))
+            parts.append(Padding(_findings(found, overrides), (0, 0, 0, 2)))
     rest = [f for f in findings if f.id not in placed]
     if rest:
         parts.append(Text("▾ Other findings", style="bold"))
-        parts.append(Padding(_findings(rest), (0, 0, 0, 2)))
-    parts.append(status_line(findings, overridden))
+        parts.append(Padding(_findings(rest, overrides), (0, 0, 0, 2)))
+    parts.append(status_line(findings, overrides))
     return Group(*parts)
 
 
@@ -149,10 +149,10 @@ def _hanging(rows: list[tuple[Text, Text]]) -> Table:
     return table
 
 
-def _findings(found: list[Finding]) -> Table:
+def _findings(found: list[Finding], overrides: Overrides) -> Table:
     rows = []
     for finding in found:
-        line = finding_line(finding)
+        line = finding_line(finding, overrides)
         label = severity_label(finding)
         rows.append((label, line[len(label.plain) + 2 :]))
     return _hanging(rows)
@@ -178,16 +178,16 @@ def _answers(interview: Interview, items: list[CompiledItem]) -> RenderableType:
     return Group(*parts)
 
 
-def status_line(findings: Sequence[Finding], overridden: Collection[str]) -> Text:
+def status_line(findings: Sequence[Finding], overrides: Overrides) -> Text:
     """What the findings add up to so far, in words (NOT CLEARED is decided by open stops)."""
-    open_stops = [f for f in findings if f.severity is Severity.STOP and f.id not in overridden]
+    open_stops = [f for f in findings if f.severity is Severity.STOP and f.id not in overrides]
     counts = [
         f"{n} {severity.value}"
         for severity in (Severity.STOP, Severity.NOTIFY, Severity.INFO)
         if (n := sum(1 for f in findings if f.severity is severity))
     ]
-    if set_aside := sum(1 for f in findings if f.id in overridden):
-        counts.insert(1, f"{set_aside} overridden")
+    if overridden := sum(1 for f in findings if f.id in overrides):
+        counts.insert(1, f"{overridden} overridden")
     summary = ", ".join(counts) or "no findings"
     if open_stops:
         return Text(

@@ -32,7 +32,14 @@ from kyphocheck.cli.interactive.screen import (
 from kyphocheck.interview.state import Interview
 from kyphocheck.schema import Severity
 
-FINISH, CHANGE, OVERRIDE, SHOW, NOT_CLEARED = "finish", "change", "override", "show", "not_cleared"
+FINISH, CHANGE, OVERRIDE, UNDO, SHOW, NOT_CLEARED = (
+    "finish",
+    "change",
+    "override",
+    "undo",
+    "show",
+    "not_cleared",
+)
 TO_REVIEW = "Back to the review"
 
 
@@ -41,17 +48,24 @@ def review(interview: Interview, prompter: Prompter) -> None:
     interview.draft.phase = "review"
     interview.save()
     shown: set[str] = set()  # sections opened from the menu
+    seen: dict[str, str] = {}  # finding id -> message, to name an override whose finding went
     while True:
         fill_in(interview, prompter)
         findings = interview.refresh_findings()
-        overridden = {o["finding"] for o in interview.document.get("overrides", [])}
-        open_stops = [f for f in findings if f.severity is Severity.STOP and f.id not in overridden]
+        seen |= {f.id: f.message for f in findings}
+        for stale in interview.drop_stale_overrides():
+            words = seen.get(stale["finding"], stale["finding"])
+            say(Text(f"  The override of '{words}' was removed: that finding is gone.", "yellow"))
+        overrides = interview.overrides
+        open_stops = [f for f in findings if f.severity is Severity.STOP and f.id not in overrides]
         say(patient_panel(interview))
-        say(review_view(interview, findings, overridden, shown))
+        say(review_view(interview, findings, overrides, shown))
         folded = folded_sections(interview, findings, shown)
         options = [("Finish and write the record", FINISH), ("Change an answer", CHANGE)]
         if open_stops:
             options.append(("Record an override for a stop finding", OVERRIDE))
+        if overrides:
+            options.append(("Undo an override", UNDO))
         options.append(
             ("Show a section in full", SHOW) if folded else ("Fold the sections again", SHOW)
         )
@@ -61,6 +75,8 @@ def review(interview: Interview, prompter: Prompter) -> None:
             _change(interview, prompter)
         elif action == OVERRIDE:
             _ask_override(interview, prompter, open_stops)
+        elif action == UNDO:
+            _undo_override(interview, prompter, findings)
         elif action == SHOW:
             if not folded:
                 shown.clear()
@@ -128,7 +144,18 @@ def _ask_override(interview: Interview, prompter: Prompter, stops: list[Finding]
 
     reason = prompter.text("Reason", validate=validator(reason_check))
     interview.add_override(finding_id, by.strip(), reason.strip())
-    say(Text(f"  Override recorded for {finding_id}.", style="bold"))
+    message = next(f.message for f in stops if f.id == finding_id)
+    say(Text(f"  Override recorded: {message} — by {by.strip()}: {reason.strip()}", "bold"))
+
+
+def _undo_override(interview: Interview, prompter: Prompter, findings: tuple[Finding, ...]) -> None:
+    overridden = [f for f in findings if f.id in interview.overrides]
+    finding_id = choose(prompter, "Undo which override?", _stop_choices(overridden), TO_REVIEW)
+    if finding_id == BACK:
+        return
+    interview.remove_override(finding_id)
+    message = next(f.message for f in overridden if f.id == finding_id)
+    say(Text(f"  Override removed: {message} It is an open stop again.", style="bold red"))
 
 
 def run_flow(interview: Interview, prompter: Prompter) -> None:

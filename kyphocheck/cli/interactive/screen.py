@@ -36,9 +36,18 @@ def severity_label(finding: Finding) -> Text:
     return Text(finding.severity.value.upper(), style=SEVERITY_STYLE[finding.severity.value])
 
 
-def finding_line(finding: Finding) -> Text:
-    """One finding, severity first."""
-    return severity_label(finding) + Text(f"  {finding.message}")
+Overrides = Mapping[str, Mapping[str, str]]
+"""The overrides recorded, by finding id: {"by": ..., "reason": ...}."""
+
+
+def finding_line(finding: Finding, overrides: Overrides | None = None) -> Text:
+    """One finding, severity first; an overridden stop says so, with who and why."""
+    override = (overrides or {}).get(finding.id)
+    line = severity_label(finding) + Text(f"  {finding.message}")
+    if override is not None:
+        line.stylize("dim")
+        line += Text(f" (overridden by {override['by']}: {override['reason']})", style="bold")
+    return line
 
 
 def findings_panel(findings: Sequence[Finding], title: str) -> Panel:
@@ -57,8 +66,9 @@ def show_change(change: Change, prompts: Mapping[str, str] | None = None) -> Non
     if change.new:
         say(findings_panel(change.new, "New finding" + ("s" if len(change.new) > 1 else "")))
     if change.cleared:
-        cleared = [Text("CLEARED", style="green") + Text(f"  {f.message}") for f in change.cleared]
-        say(Panel(Group(*cleared), title="Cleared", border_style="green"))
+        # "CLEARED" is the word for a whole record with no open stop; a finding is resolved.
+        lines = [Text("resolved", style="green") + Text(f"  {f.message}") for f in change.cleared]
+        say(Panel(Group(*lines), title="Resolved", border_style="green"))
 
 
 def fit(text: str, width: int) -> str:
