@@ -26,9 +26,9 @@ SETTLE = 0.05
 
 
 class Terminal:
-    """The program in a pseudo-terminal of 40 x 120, answered prompt by prompt."""
+    """The program in a pseudo-terminal (40 x 120 unless told), answered prompt by prompt."""
 
-    def __init__(self, tmp_path: Path, *args: str) -> None:
+    def __init__(self, tmp_path: Path, *args: str, size: tuple[int, int] = (40, 120)) -> None:
         env = {
             **os.environ,
             "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -43,7 +43,7 @@ class Terminal:
             KYPHOCHECK,
             list(args),
             env=env,
-            dimensions=(40, 120),
+            dimensions=size,
             encoding="utf-8",
             timeout=TIMEOUT,
             cwd=str(tmp_path),
@@ -234,11 +234,17 @@ def test_change_an_answer_from_the_review(tmp_path: Path) -> None:
     assert "driver_name" not in record["answers"]
 
 
-def test_escape_leaves_a_menu_for_the_review(tmp_path: Path) -> None:
+def test_escape_leaves_a_menu_for_the_review_on_an_80_by_24_terminal(tmp_path: Path) -> None:
     answers = write_answers(tmp_path, example_data())
-    term = Terminal(tmp_path, "run", "--answers", str(answers), "--no-sign", "--out", "out")
+    term = Terminal(
+        tmp_path, "run", "--answers", str(answers), "--no-sign", "--out", "out", size=(24, 80)
+    )
+    term.expect("Patient: check against the wristband")
     term.answer("? Review", DOWN + ENTER)
-    term.answer("Change which answer?", ESC)
+    # The change list says what each answer is now; Esc leaves it.
+    term.expect("Change which answer?")
+    term.answer("Scheduled start — Tuesday 1 December 2026, 08:30 CST", ESC)
+    term.expect("Patient: check against the wristband")  # the review again, the patient on top
     term.answer("? Review", ENTER)
     term.expect("Record written:")
     assert term.finish() == 0
