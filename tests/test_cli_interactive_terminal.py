@@ -22,7 +22,7 @@ from tests.conftest import EXAMPLE, NOW_TEXT, example_data, write_answers
 KYPHOCHECK = shutil.which("kyphocheck", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(KYPHOCHECK is None, reason="kyphocheck is not installed")
 
-DOWN, ENTER, SPACE = "\x1b[B", "\r", " "
+DOWN, UP, ENTER, SPACE, ESC = "\x1b[B", "\x1b[A", "\r", " ", "\x1b"
 TIMEOUT = 20
 SETTLE = 0.05
 
@@ -45,9 +45,16 @@ class Screen:
 
 
 class Terminal:
-    """The program in a pseudo-terminal of 40 x 120 (or narrower), answered prompt by prompt."""
+    """The program in a pseudo-terminal (40 x 120 unless told), answered prompt by prompt."""
 
-    def __init__(self, tmp_path: Path, *args: str, columns: int = 120) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        *args: str,
+        columns: int = 120,
+        size: tuple[int, int] | None = None,
+    ) -> None:
+        rows, columns = size or (40, columns)
         inherited = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         env = {
             **inherited,  # the tests' own width is not the terminal's
@@ -63,12 +70,12 @@ class Terminal:
             KYPHOCHECK,
             list(args),
             env=env,
-            dimensions=(40, columns),
+            dimensions=(rows, columns),
             encoding="utf-8",
             timeout=TIMEOUT,
             cwd=str(tmp_path),
         )
-        self.screen = Screen(40, columns)
+        self.screen = Screen(rows, columns)
         self.child.logfile_read = self.screen
 
     def expect(self, text: str) -> None:
@@ -136,7 +143,7 @@ SERTRALINE = [
     ("Medicine (brand or generic name)", "sertraline\r"),
     ("Last dose taken", "2026-12-01 06:00\r"),
     ("Dose and how often", "50 mg daily\r"),
-    ("? Medicines", DOWN + DOWN + ENTER),
+    ("? Medicines", DOWN * 3 + ENTER),
 ]
 ALLERGIES = [
     ("? Allergies", ENTER),
@@ -147,7 +154,7 @@ ALLERGIES = [
     ("What kind of allergy", DOWN * 6 + ENTER),
     ("Substance", "penicillin\r"),
     ("Reaction", "rash\r"),
-    ("? Allergies", DOWN + DOWN + ENTER),
+    ("? Allergies", DOWN * 3 + ENTER),
 ]
 REST = [
     ("last eat solid food", "2026-11-30 22:00\r"),
@@ -250,17 +257,36 @@ def test_change_an_answer_from_the_review(tmp_path: Path) -> None:
     answers = write_answers(tmp_path, example_data())
     term = Terminal(tmp_path, "run", "--answers", str(answers), "--no-sign", "--out", "out")
     term.answer("? Review", DOWN + ENTER)
-    term.answer("Change which answer?", DOWN * 10 + ENTER)
+    # The patient and the procedure (11 fields) come first, then the items in order.
+    term.answer("Change which answer?", DOWN * 21 + ENTER)
     term.answer("drive the patient home", "n")
     term.expect("New finding")
     term.expect("STOP  No driver is arranged after sedation")
-    term.answer("? Review", ENTER)
+    # With a stop open, Finish is not the default: it is one up from "Change an answer".
+    term.answer("? Review", UP + ENTER)
     term.answer("stop finding(s) have no override", ENTER)
     term.expect("NOT CLEARED")
     assert term.finish() == 0
     record = json.loads(only_record(tmp_path / "out"))
     assert record["cleared"] is False
     assert "driver_name" not in record["answers"]
+
+
+def test_escape_leaves_a_menu_for_the_review_on_an_80_by_24_terminal(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path, example_data())
+    term = Terminal(
+        tmp_path, "run", "--answers", str(answers), "--no-sign", "--out", "out", size=(24, 80)
+    )
+    term.expect("Patient: check against the wristband")
+    term.answer("? Review", DOWN + ENTER)
+    # The change list says what each answer is now; Esc leaves it.
+    term.expect("Change which answer?")
+    term.answer("Scheduled start — Tuesday 1 December 2026, 08:30 CST", ESC)
+    term.expect("Patient: check against the wristband")  # the review again, the patient on top
+    term.answer("? Review", ENTER)
+    term.expect("Record written:")
+    assert term.finish() == 0
+    assert only_record(tmp_path / "out") == scripted_record(tmp_path)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -108,3 +109,55 @@ def test_the_draft_is_saved_owner_only(
     assert saved.document["patient"]["weight_kg"] == 70
     assert store.path(saved.id).stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "drafts").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_header_value_that_would_make_an_answer_wrong_is_named_not_taken(
+    site: Site, kyphoplasty: Checklist, protocol: Protocol
+) -> None:
+    interview = interview_of(example_data(), site, kyphoplasty, protocol)
+    before = copy.deepcopy(interview.document)
+    problem = interview.header_problem("procedure", "scheduled", "2026-11-30T21:00")
+    assert problem is not None
+    assert problem.startswith("the answer to 'Medicines the patient takes' (sertraline) would be")
+    assert problem.endswith("(and 2 more); change it first")
+    assert interview.header_problem("patient", "dob", "2030-01-01") == (
+        "patient.dob: 2030-01-01 is in the future"
+    )
+    assert interview.header_problem("procedure", "scheduled", "2026-12-01T10:00") is None
+    assert interview.document == before  # asking changes nothing
+
+
+def test_a_header_change_drops_what_stops_applying_and_reopens_what_becomes_required(
+    site: Site, kyphoplasty: Checklist, protocol: Protocol
+) -> None:
+    document = example_data()
+    document["procedure"]["anesthesia"] = "local"
+    for item in ("last_solid_food", "last_meal_kind", "pre_anesthesia_assessment", "airway_risk"):
+        del document["answers"][item]
+    interview = interview_of(document, site, kyphoplasty, protocol)
+    interview.draft.visited = [c.item.id for c in interview.applicable()]  # all asked
+    assert interview.next_item() is None
+    interview.change_header("procedure", "anesthesia", "general")
+    # Now required (fasting) or applicable (the anaesthesia plan): asked next, in order.
+    assert interview.next_item() is not None
+    assert interview.next_item().item.id == "last_solid_food"  # type: ignore[union-attr]
+    change = interview.change_header("procedure", "anesthesia", "local")
+    assert change.dropped == ()
+    interview.answers["airway_risk"] = False
+    assert interview.change_header("patient", "weight_kg", 63).dropped == ("airway_risk",)
+
+
+def test_overrides_of_findings_that_are_gone_are_dropped(
+    site: Site, kyphoplasty: Checklist, protocol: Protocol
+) -> None:
+    document = example_data()
+    document["answers"]["platelets"] = 40
+    interview = interview_of(document, site, kyphoplasty, protocol)
+    interview.refresh_findings()
+    interview.add_override("platelets_low", "Dr. A. Patel", "Platelets transfused")
+    assert interview.drop_stale_overrides() == []
+    interview.set_answer("platelets", 210)
+    assert interview.drop_stale_overrides() == [
+        {"finding": "platelets_low", "by": "Dr. A. Patel", "reason": "Platelets transfused"}
+    ]
+    assert interview.overrides == {}

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from kyphocheck import header
 from kyphocheck.assess import Assessment, Finding, assess
-from kyphocheck.errors import InputError
+from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import ExpressionError
 from kyphocheck.intake.answers_file import (
     AnswersFile,
@@ -30,6 +30,7 @@ from kyphocheck.intake.context import encounter_context
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.intake.values import Problems, convert
 from kyphocheck.interview.drafts import Draft, DraftStore
+from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist, CompiledItem
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import Protocol
@@ -41,7 +42,7 @@ HEADER_FIELDS: tuple[tuple[str, str], ...] = tuple((f.part, f.key) for f in head
 
 @dataclass(frozen=True)
 class Change:
-    """What one answer changed: answers dropped, findings that appeared or cleared."""
+    """What one answer changed: answers dropped, findings that appeared or were resolved."""
 
     dropped: tuple[str, ...]
     new: tuple[Finding, ...]
@@ -83,6 +84,43 @@ class Interview:
         """Set a header field and save."""
         self.document.setdefault(part, {})[key] = value
         self.save()
+
+    def header_problem(self, part: str, key: str, value: Any) -> str | None:
+        """Why the header cannot take this value (None if it can), the answers given included.
+
+        A new start, date of birth or zone can make a given answer wrong (a last meal after the
+        start): the change is refused, naming that answer, rather than the answer dropped.
+        """
+        document = copy.deepcopy(self.document)
+        document.setdefault(part, {})[key] = value
+        probe = Interview(self.site, self.checklist, self.protocol, self.clock, Draft("", document))
+        try:
+            probe.encounter()
+        except InputError as exc:
+            wrong = [p for p in exc.problems if len(p.loc) > 1 and p.loc[0] == "answers"]
+            if not wrong:
+                return exc.problems[0].what
+            return self._wrong_answers(wrong)
+        return None
+
+    def _wrong_answers(self, wrong: list[Problem]) -> str:
+        """The first answer a header change would make wrong, in the nurse's words."""
+        first = wrong[0]
+        item_id = str(first.loc[1])
+        prompt = self.checklist.by_id[item_id].item.prompt.split(" (")[0]
+        named = f"the answer to '{prompt}'"
+        entry = first.loc[2] if len(first.loc) > 2 else None
+        listed = self.answers.get(item_id)
+        if isinstance(entry, int) and isinstance(listed, list) and entry < len(listed):
+            named += f" ({listed[entry].get('name') or listed[entry].get('substance')})"
+        more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+        return f"{named} would be wrong: {first.message}{more}; change it first"
+
+    def change_header(self, part: str, key: str, value: Any) -> Change:
+        """Change a header field from the review: what applies and the findings follow it."""
+        before = self._findings
+        self.document.setdefault(part, {})[key] = value
+        return self._settle(before)
 
     def invalid_header_fields(self) -> list[tuple[str, str]]:
         """Header fields that are missing or do not validate, in asking order."""
@@ -213,7 +251,12 @@ class Interview:
             self.answers[item_id] = raw
         if done and item_id not in self.draft.visited:
             self.draft.visited.append(item_id)
+        return self._settle(before)
+
+    def _settle(self, before: tuple[Finding, ...]) -> Change:
+        """After a change: drop what no longer applies, reopen what is now needed, reassess."""
         dropped = self._drop_inapplicable()
+        self._reopen_required()
         self.save()
         self._findings = self.assessment().findings
         return Change(
@@ -221,6 +264,15 @@ class Interview:
             new=tuple(f for f in self._findings if f not in before),
             cleared=tuple(f for f in before if f.id not in {n.id for n in self._findings}),
         )
+
+    def _reopen_required(self) -> None:
+        """Ask again the items left unanswered that are now required (fasting once sedated)."""
+        answered = self.answers
+        for compiled in self.applicable():
+            item_id = compiled.item.id
+            reopen = item_id in self.draft.visited and item_id not in answered
+            if reopen and self.is_required(compiled):
+                self.draft.visited.remove(item_id)
 
     def pending_entry(self, item_id: str) -> dict[str, Any]:
         """The fields given so far of a list entry being made (kept across interruptions)."""
@@ -295,12 +347,37 @@ class Interview:
 
     # -- overrides and progress ---------------------------------------------------------------
 
+    @property
+    def overrides(self) -> dict[str, dict[str, str]]:
+        """The overrides recorded so far, by the id of the finding each sets aside."""
+        return {o["finding"]: o for o in self.document.get("overrides", [])}
+
     def add_override(self, finding_id: str, by: str, reason: str) -> None:
         """Record the proceduralist's override of a stop finding."""
         overrides = self.document.setdefault("overrides", [])
         overrides[:] = [o for o in overrides if o["finding"] != finding_id]
         overrides.append({"finding": finding_id, "by": by, "reason": reason})
         self.save()
+
+    def remove_override(self, finding_id: str) -> None:
+        """Undo an override: the finding is a stop again."""
+        overrides = self.document.setdefault("overrides", [])
+        overrides[:] = [o for o in overrides if o["finding"] != finding_id]
+        self.save()
+
+    def drop_stale_overrides(self) -> list[dict[str, str]]:
+        """Remove the overrides whose stop finding is gone (its answer changed); return them.
+
+        The record accepts an override only of a stop finding it holds: one left behind would
+        refuse the record at the very end.
+        """
+        stops = {f.id for f in self._findings if f.severity is Severity.STOP}
+        overrides = self.document.get("overrides", [])
+        stale = [o for o in overrides if o["finding"] not in stops]
+        if stale:
+            overrides[:] = [o for o in overrides if o["finding"] in stops]
+            self.save()
+        return stale
 
     def progress(self) -> tuple[int, int]:
         """(answered, applicable) item counts."""

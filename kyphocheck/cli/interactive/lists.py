@@ -10,37 +10,60 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
 from kyphocheck.cli.interactive.hints import day_before
 from kyphocheck.cli.interactive.prompts import Prompter
-from kyphocheck.cli.interactive.screen import SKIP, nonempty, say, show_change, validator
+from kyphocheck.cli.interactive.screen import (
+    BACK,
+    SKIP,
+    choose,
+    fit,
+    menu_width,
+    nonempty,
+    say,
+    show_change,
+    validator,
+)
 from kyphocheck.cli.output import SEVERITY_STYLE
 from kyphocheck.interview.state import Interview
-from kyphocheck.times import describe, format_local, parse_user_datetime
+from kyphocheck.times import describe, format_local, parse_datetime, parse_user_datetime
 
 
-def _medication_line(interview: Interview, index: int) -> Text:
-    """What the protocol says of one medicine, e.g. "...: hold 3 days; ...: NOT MET, stop"."""
+def medication_line(interview: Interview, index: int) -> Text:
+    """A medicine's last dose and the protocol's verdict on its hold: met, not met, not known.
+
+    Read from the assessment's computed medicines (`hold_met`, `hold_finding`,
+    `latest_permitted_dose`), so the screen says what the record will.
+    """
     assessment = interview.assessment()
     entry = assessment.computed["medications"][index]
     zone = interview.encounter().procedure.zone
+    last = entry.get("last_dose")
+    taken = (
+        f"last dose {format_local(datetime.fromisoformat(last), zone)}"
+        if last
+        else "last dose not known"
+    )
     if not entry["known"]:
-        return Text(f"{entry['name']}: not in the drug table; recorded (info).", style="cyan")
-    parts = [entry["display"]]
+        return Text(f"{entry['name']}: not in the drug table, recorded (info); {taken}", "cyan")
     if entry["hold"] is None:
-        parts.append("no hold" + (f"; {entry['advice']}" if entry["advice"] else ""))
-        return Text(": ".join(parts), style="cyan")
+        advice = f"; {entry['advice']}" if entry["advice"] else ""
+        return Text(f"{entry['display']}: no hold; {taken}{advice}", style="cyan")
     latest = format_local(datetime.fromisoformat(entry["latest_permitted_dose"]), zone)
-    text = f"{entry['display']}: hold {entry['hold']}; last permitted dose {latest}"
-    if entry["last_dose"] is None:
-        return Text(text + "; last dose not known yet", style="yellow")
-    reported = format_local(datetime.fromisoformat(entry["last_dose"]), zone)
+    hold = f"{taken}; latest permitted {latest} (hold {entry['hold']})"
     if entry["hold_met"]:
-        return Text(f"{text}; reported {reported}: met", style="green")
-    severity = entry["hold_finding"]["severity"]
-    return Text(f"{text}; reported {reported}: NOT MET, {severity}", style=SEVERITY_STYLE[severity])
+        return Text(f"{entry['display']}: hold met; {hold}", style="green")
+    finding = entry["hold_finding"]
+    severity = finding["severity"]
+    verdict = "hold NOT MET" if last else "hold not known"
+    overridden = ", overridden" if finding["id"] in interview.overrides else ""
+    return Text(
+        f"{entry['display']}: {verdict} ({severity.upper()}{overridden}); {hold}",
+        style=SEVERITY_STYLE[severity],
+    )
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,7 @@ class ListWords:
 
     title: str
     add: str
+    edit: str
     remove: str
     none: str
 
@@ -59,32 +83,56 @@ def _ask_list(
     item_id: str,
     words: ListWords,
     show: Callable[[int, dict[str, Any]], Text],
-    make_entry: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    make_entry: Callable[[list[dict[str, Any]], dict[str, Any]], dict[str, Any]],
 ) -> None:
-    """Add, remove, done: the loop of a list item, saved after every change."""
+    """Add, change, remove, done: the loop of a list item, saved after every change.
+
+    `make_entry(others, was)` asks one entry, pre-filled from `was` (empty for a new one).
+    """
+    prompts = {c.item.id: c.item.prompt for c in interview.checklist.items}
     while True:
         current: list[dict[str, Any]] = list(interview.answers.get(item_id) or [])
         for index, entry in enumerate(current):
             say(Text(f"  {index + 1}. ") + show(index, entry))
         options = [(words.add, "add")]
         if current:
-            options += [(words.remove, "remove"), (f"Done ({len(current)} listed)", "done")]
+            options += [
+                (words.edit, "edit"),
+                (words.remove, "remove"),
+                (f"Done ({len(current)} listed)", "done"),
+            ]
         else:
             options.append((words.none, "done"))
-        if interview.pending_entry(item_id):
-            action = "add"  # an entry was being made when the run was interrupted
+        pending = interview.pending_entry(item_id)
+        if pending:  # an entry was being made or changed when the run was interrupted
+            action = "edit" if "_replaces" in pending else "add"
         else:
             action = prompter.select(words.title, options)
         if action == "done":
-            show_change(interview.set_answer(item_id, current))
+            show_change(interview.set_answer(item_id, current), prompts)
             return
-        if action == "remove":
-            labels = [(f"{i + 1}. {show(i, e).plain}", str(i)) for i, e in enumerate(current)]
-            current.pop(int(prompter.select("Remove which?", labels)))
+        if action in ("remove", "edit") and not pending:
+            width = menu_width()
+            labels = [
+                (fit(f"{i + 1}. {show(i, e).plain}", width), str(i)) for i, e in enumerate(current)
+            ]
+            which = "Remove which?" if action == "remove" else "Change which?"
+            chosen = choose(prompter, which, labels)
+            if chosen == BACK:
+                continue
+            if action == "remove":
+                current.pop(int(chosen))
+                show_change(interview.set_answer(item_id, current, done=False), prompts)
+                continue
+            interview.set_pending(item_id, {"_replaces": int(chosen)})
+        if action == "edit":
+            index = int(interview.pending_entry(item_id)["_replaces"])
+            others = current[:index] + current[index + 1 :]
+            current[index] = make_entry(others, current[index])
         else:
-            current.append(make_entry(list(current)))
-            interview.draft.pending = None
-        show_change(interview.set_answer(item_id, current, done=False))
+            current.append(make_entry(list(current), {}))
+        interview.draft.pending = None
+        show_change(interview.set_answer(item_id, current, done=False), prompts)
 
 
 def ask_medications(interview: Interview, prompter: Prompter) -> None:
@@ -95,9 +143,11 @@ def ask_medications(interview: Interview, prompter: Prompter) -> None:
         interview,
         prompter,
         "medications",
-        ListWords("Medicines", "Add a medicine", "Remove a medicine", "No medicines"),
-        lambda index, _: _medication_line(interview, index),
-        lambda listed: _medication_entry(interview, prompter, names, listed),
+        ListWords(
+            "Medicines", "Add a medicine", "Change a medicine", "Remove a medicine", "No medicines"
+        ),
+        lambda index, _: medication_line(interview, index),
+        lambda others, was: _medication_entry(interview, prompter, names, others, was),
     )
 
 
@@ -108,6 +158,8 @@ class EntryInProgress:
         self.interview, self.item_id = interview, item_id
         self.fields = interview.pending_entry(item_id)
         self.asked: list[str] = self.fields.pop("_asked", [])
+        # The index of the entry this one replaces, when an entry is being changed.
+        self.replaces: int | None = self.fields.pop("_replaces", None)
 
     def needs(self, step: str) -> bool:
         """Whether this step has not been answered yet (before an interruption)."""
@@ -117,13 +169,20 @@ class EntryInProgress:
         """Record a step's answer and save the draft at once."""
         self.fields.update({k: v for k, v in fields.items() if v is not None})
         self.asked.append(step)
-        self.interview.set_pending(self.item_id, {**self.fields, "_asked": self.asked})
+        kept = {**self.fields, "_asked": self.asked}
+        if self.replaces is not None:
+            kept["_replaces"] = self.replaces
+        self.interview.set_pending(self.item_id, kept)
 
 
 def _medication_entry(
-    interview: Interview, prompter: Prompter, names: list[str], listed: list[dict[str, Any]]
+    interview: Interview,
+    prompter: Prompter,
+    names: list[str],
+    others: list[dict[str, Any]],
+    was: dict[str, Any],
 ) -> dict[str, Any]:
-    """One medicine, field by field; each field is saved in the draft as it is given."""
+    """One medicine, field by field, pre-filled from `was`; each field is saved as it is given."""
     drugs = interview.protocol.drugs
     zone = interview.encounter().procedure.zone
     now = interview.clock.now
@@ -132,29 +191,37 @@ def _medication_entry(
 
     if making.needs("name"):
         typed = prompter.text(
-            "Medicine (brand or generic name)", completions=names, validate=validator(nonempty)
+            "Medicine (brand or generic name)",
+            default=str(was.get("name") or ""),
+            completions=names,
+            validate=validator(nonempty),
         ).strip()
         keep("name", name=_known_name(prompter, drugs, names, typed))
     name = entry["name"]
     drug = drugs.match(name).drug
+    same_drug = drug is not None and was.get("name") and drugs.match(was["name"]).drug == drug
     if making.needs("regimen") and drug is not None and drug.variants:
         default = next(v for v in drug.variants if v.default)
         # The variant for an unknown answer is what "not sure" means, not a choice of its own.
         options = [(v.label, v.id) for v in drug.variants if not v.unknown]
         unsure = default.label if default.unknown else "the longer hold applies"
         options.append((f"not sure ({unsure})", SKIP))
-        regimen = prompter.select(f"How is {name} taken?", options)
+        current = (was.get("regimen") or SKIP) if same_drug else None
+        regimen = prompter.select(f"How is {name} taken?", options, default=current)
         keep("regimen", regimen=None if regimen == SKIP else regimen)
 
     def check_dose(text: str) -> None:
         if text.strip():
             candidate = {**entry, "last_dose": parse_user_datetime(text, now, zone).isoformat()}
-            interview.check_value("medications", [*listed, candidate])
+            interview.check_value("medications", [*others, candidate])
 
     if making.needs("last_dose"):
+        previous = was.get("last_dose")
+        hint = "Enter keeps it; clear it if not known" if previous else "Enter if not known yet"
         dose_ok = validator(check_dose)
         last = prompter.text(
-            "Last dose taken (e.g. yesterday 20:00; Enter if not known yet)",
+            f"Last dose taken (e.g. yesterday 20:00; {hint})",
+            default=typed_moment(previous, zone) if previous else "",
             validate=dose_ok,
             suggest=day_before(dose_ok, now, zone),
         )
@@ -163,13 +230,27 @@ def _medication_entry(
             say(Text(f"  = {describe(moment, zone)}", style="bold"))
         keep("last_dose", last_dose=moment.isoformat() if moment else None)
     if making.needs("dose"):
-        dose = prompter.text("Dose and how often (optional, e.g. 5 mg twice a day)")
+        dose = prompter.text(
+            "Dose and how often (optional, e.g. 5 mg twice a day)",
+            default=str(was.get("dose") or ""),
+        )
         keep("dose", dose=dose.strip() or None)
     needs_approval = drug is not None and drugs.classes[drug.drug_class].prescriber_approval
     if making.needs("prescriber_approved") and needs_approval:
-        approved = prompter.yes_no(f"Did the prescriber approve holding {name}?")
+        approved = prompter.yes_no(
+            f"Did the prescriber approve holding {name}?",
+            default=was.get("prescriber_approved") if same_drug else None,
+        )
         keep("prescriber_approved", prescriber_approved=approved)
     return entry
+
+
+def typed_moment(raw: str, zone: ZoneInfo) -> str:
+    """A saved time as she would type it, in the procedure's zone (not the computer's).
+
+    A time from an answers file has no offset: it is a wall-clock time in that zone.
+    """
+    return parse_datetime(raw, zone).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _known_name(prompter: Prompter, drugs: Any, names: list[str], typed: str) -> str:
@@ -200,21 +281,28 @@ def ask_allergies(interview: Interview, prompter: Prompter) -> None:
         interview,
         prompter,
         "allergies",
-        ListWords("Allergies", "Add an allergy", "Remove an allergy", "No known allergies"),
+        ListWords(
+            "Allergies",
+            "Add an allergy",
+            "Change an allergy",
+            "Remove an allergy",
+            "No known allergies",
+        ),
         lambda _, entry: Text(f"{entry['substance']}: {entry['reaction']}"),
-        lambda _: _allergy_entry(interview, prompter),
+        lambda _, was: _allergy_entry(interview, prompter, was),
     )
 
 
-def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
-    """One allergy, field by field; each field is saved in the draft as it is given."""
+def _allergy_entry(interview: Interview, prompter: Prompter, was: dict[str, Any]) -> dict[str, Any]:
+    """One allergy, field by field, pre-filled from `was`; each field is saved as it is given."""
     categories = interview.protocol.allergies.categories
     making = EntryInProgress(interview, "allergies")
     entry, keep = making.fields, making.keep
 
     if making.needs("category"):
         kinds = [(c.label, c.id) for c in categories] + [("something else", SKIP)]
-        category = prompter.select("What kind of allergy?", kinds)
+        current = (was.get("category") or SKIP) if was else None
+        category = prompter.select("What kind of allergy?", kinds, default=current)
         keep("category", category=None if category == SKIP else category)
     if making.needs("substance"):
         # The category's words are offered as she types, never filled in: its label
@@ -222,13 +310,16 @@ def _allergy_entry(interview: Interview, prompter: Prompter) -> dict[str, Any]:
         words = next((c.match for c in categories if c.id == entry.get("category")), ())
         substance = prompter.text(
             "Substance (the real agent, e.g. iohexol, penicillin)",
+            default=str(was.get("substance") or ""),
             validate=validator(nonempty),
             completions=words,
         )
         keep("substance", substance=substance.strip())
     if making.needs("reaction"):
         reaction = prompter.text(
-            "Reaction (e.g. hives, anaphylaxis, rash)", validate=validator(nonempty)
+            "Reaction (e.g. hives, anaphylaxis, rash)",
+            default=str(was.get("reaction") or ""),
+            validate=validator(nonempty),
         )
         keep("reaction", reaction=reaction.strip())
     return entry

@@ -32,6 +32,10 @@ Suggest = Callable[[str], Suggestion | None]
 """For a refused text, what it probably meant, or None."""
 
 
+ESCAPE = "<esc>"
+"""A scripted answer that presses Esc on a menu."""
+
+
 class EndOfInput(Exception):
     """The input ended (Ctrl-D, or a script ran out) while a question was open."""
 
@@ -59,9 +63,14 @@ class Prompter(Protocol):
         ...
 
     def select(
-        self, message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None
+        self,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        default: str | None = None,
+        back: str | None = None,
     ) -> str:
-        """One of (label, value) choices; returns the value."""
+        """One of (label, value) choices; returns the value. Esc chooses `back`, if given."""
         ...
 
     def checkbox(
@@ -127,9 +136,14 @@ class ScriptedPrompter:
             self.refusals.append((str(answer), YES_OR_NO))
 
     def select(
-        self, message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None
+        self,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        default: str | None = None,
+        back: str | None = None,
     ) -> str:
-        """The next scripted value, which must be one of the choices."""
+        """The next scripted value, which must be one of the choices (or ESCAPE, for `back`)."""
         values = [value for _, value in choices]
         self.menus[message] = [label for label, _ in choices]
         self.defaults[message] = default
@@ -137,6 +151,8 @@ class ScriptedPrompter:
             answer = self._next(message)
             if answer == "" and default is not None:
                 return default
+            if answer == ESCAPE and back is not None:
+                return back
             if answer in values:
                 return str(answer)
             self.refusals.append((str(answer), f"not one of {values}"))
@@ -226,14 +242,29 @@ class QuestionaryPrompter:
             _say_under(YES_OR_NO)
 
     def select(
-        self, message: str, choices: Sequence[tuple[str, str]], *, default: str | None = None
+        self,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        default: str | None = None,
+        back: str | None = None,
     ) -> str:
-        """A list to choose one from with the arrow keys."""
+        """A list to choose one from with the arrow keys; Esc chooses `back`, if given."""
         import questionary
+        from prompt_toolkit.keys import Keys
 
         options = [questionary.Choice(title=label, value=value) for label, value in choices]
         chosen = default if default in [v for _, v in choices] else None
-        return str(self._ask(questionary.select(message, choices=options, default=chosen)))
+        question = questionary.select(message, choices=options, default=chosen)
+        if back is not None:
+
+            def escape(event: Any) -> None:
+                event.app.exit(result=back)
+
+            # Esc alone, at once: the arrow keys' own escape sequences are read whole before.
+            question.application.key_bindings.add(Keys.Escape, eager=True)(escape)  # type: ignore[union-attr]
+
+        return str(self._ask(question))
 
     def checkbox(
         self, message: str, choices: Sequence[tuple[str, str]], *, checked: Sequence[str] = ()

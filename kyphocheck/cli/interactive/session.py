@@ -137,7 +137,7 @@ def _run(
     *,
     advice: str = f"; for scripts {RUN_ADVICE}",
 ) -> RecordResult:
-    from kyphocheck.cli.interactive.flow import run_flow
+    from kyphocheck.cli.interactive.review import run_flow
 
     try:
         with interrupt_signals():
