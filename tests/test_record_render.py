@@ -88,13 +88,35 @@ def test_date_filters(tmp_path: Path) -> None:
     assert out == "Tue 01 Dec 2026 08:30|Tuesday, December 1, 2026|8:30 AM"
 
 
-def test_patient_dates_in_the_patient_language_clinical_ones_unchanged(tmp_path: Path) -> None:
-    (tmp_path / "t.md.j2").write_text("{{ t | when }}|{{ t | day }}|{{ t | clock }}")
+def test_every_date_is_in_the_documents_language(tmp_path: Path) -> None:
+    """A Spanish sheet has no "Tue 01 Dec 2026": clinical times too are in Spanish."""
+    (tmp_path / "t.md.j2").write_text(
+        "{{ t | when }}|{{ t | day }}|{{ t | clock }}|{{ born | birthdate }}"
+    )
+    values = {"t": "2026-12-01T19:30:00+00:00", "born": "1951-04-12"}
     env = make_environment([tmp_path], ZoneInfo("America/Chicago"), "es")
-    out = render(env, "t.md.j2", {"t": "2026-12-01T19:30:00+00:00"})
-    assert out == "Tue 01 Dec 2026 13:30|martes, 1 de diciembre de 2026|1:30 p. m."
+    assert render(env, "t.md.j2", values) == (
+        "mar 1 dic 2026 13:30|martes, 1 de diciembre de 2026|1:30 p. m.|12 de abril de 1951"
+    )
+    english = make_environment([tmp_path], ZoneInfo("America/Chicago"))
+    assert render(english, "t.md.j2", values) == (
+        "Tue 01 Dec 2026 13:30|Tuesday, December 1, 2026|1:30 PM|April 12, 1951"
+    )
     unknown = make_environment([tmp_path], ZoneInfo("America/Chicago"), "xx")
-    assert render(unknown, "t.md.j2", {"t": "2026-12-01T19:30:00+00:00"}).endswith("1:30 PM")
+    assert render(unknown, "t.md.j2", values) == render(english, "t.md.j2", values)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "April 12, 1951"), ("es", "12 de abril de 1951"), ("fr", "12 avril 1951")],
+)
+def test_birth_date_as_its_reader_writes_it(language: str, expected: str) -> None:
+    from datetime import date
+
+    from kyphocheck.record.render import birth_date
+
+    assert birth_date("1951-04-12", language) == expected
+    assert birth_date(date(1951, 4, 12), language) == expected
 
 
 def test_compiled_template_cache_follows_a_changed_file(tmp_path: Path) -> None:
