@@ -223,3 +223,9 @@ def test_words_near_no_category_stay_unmatched(build: Builder, substance: str) -
     result = assess_at(build, PRE_OP_VISIT, [allergy(substance)])
     assert result.computed["allergies"][0]["category"] is None
     assert any(f.startswith("allergy_other:") for f in by_id(result))
+
+
+def test_each_allergy_carries_its_category_label_for_the_summary(build: Builder) -> None:
+    result = assess_at(build, PRE_OP_VISIT, [allergy("shellfish"), allergy("strawberries")])
+    labels = [(a["category"], a["category_label"]) for a in result.computed["allergies"]]
+    assert labels == [("iodine_or_shellfish", '"iodine" or shellfish only'), (None, None)]

@@ -269,7 +269,23 @@ def test_glp1_class_asks_about_gi_symptoms(build: Builder, typed: str) -> None:
 
 def test_unknown_medicine_is_recorded(build: Builder) -> None:
     result = build.assess({"medications": [{"name": "Frobnicol 20 mg"}]})
-    assert result.computed["medications"] == [{"name": "Frobnicol 20 mg", "known": False}]
+    assert result.computed["medications"] == [
+        {"name": "Frobnicol 20 mg", "dose": None, "known": False}
+    ]
+
+
+def test_each_medicine_keeps_its_dose_for_the_summary(build: Builder) -> None:
+    result = build.assess(
+        {
+            "medications": [
+                {"name": "Eliquis", "dose": "5 mg twice a day", "last_dose": "2026-11-27T20:00"},
+                {"name": "Frobnicol", "dose": "20 mg at night"},
+                {"name": "sertraline"},
+            ]
+        }
+    )
+    doses = [m["dose"] for m in result.computed["medications"]]
+    assert doses == ["5 mg twice a day", "20 mg at night", None]
 
 
 def test_missing_last_dose_gives_latest_permitted(build: Builder) -> None:

@@ -134,6 +134,7 @@ def assess_allergies(
             {
                 **allergy.as_dict(),
                 "category": category.id if category else None,
+                "category_label": category.label if category else None,
                 "read_as": read_as.get(id(allergy)),
             }
         )

@@ -100,7 +100,7 @@ def assess_medications(
         matched = table.match(medication.name)
         drug = matched.drug
         if drug is None:
-            computed.append({"name": medication.name, "known": False})
+            computed.append({"name": medication.name, "dose": medication.dose, "known": False})
             near = (
                 f"the name is close to {' and to '.join(matched.candidates)}: confirm which"
                 if matched.candidates
@@ -143,6 +143,7 @@ def assess_medications(
         key = slug(drug.generic)
         entry: dict[str, Any] = {
             "name": medication.name,
+            "dose": medication.dose,
             "known": True,
             "generic": drug.generic,
             "read_as": matched.known_as if matched.near_miss else None,
