@@ -112,10 +112,11 @@ NO_CATEGORY = "**Allergies that match no category: tell the proceduralist:** "
 
 
 def summary_and_record(
-    tmp_path: Path, site: Site, answers: dict[str, Any]
+    tmp_path: Path, site: Site, answers: dict[str, Any], procedure: dict[str, Any] | None = None
 ) -> tuple[str, dict[str, Any]]:
     data = example_data()
     data["answers"].update(answers)
+    data["procedure"].update(procedure or {})
     clock = Clock(NOW, fixed=True)
     prepared = prepare(site, write_answers(tmp_path, data), clock)
     draft = start_record(site, prepared, clock, kinds=("summary",))
@@ -161,3 +162,62 @@ def test_summary_has_neither_list_when_the_tables_know_every_name(
     summary, _ = summary_and_record(tmp_path, site, {})
     assert "| sertraline |" in summary and "- shellfish: hives" in summary
     assert NOT_IN_TABLE not in summary and NO_CATEGORY not in summary
+
+
+def table_rows(summary: str, heading: str) -> dict[str, dict[str, str]]:
+    """A section's table as {first cell: {column: cell}}."""
+    section = summary.split(f"## {heading}\n")[1].split("\n## ")[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    cells = [[c.strip() for c in line.strip("|").split(" | ")] for line in lines]
+    header, rows = cells[0], cells[2:]
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
+def test_summary_prints_each_dose_and_whether_approval_was_needed_and_given(
+    tmp_path: Path, site: Site
+) -> None:
+    medications = [
+        {"name": "Eliquis", "dose": "5 mg twice a day", "last_dose": "2026-11-27T20:00"}
+        | {"prescriber_approved": True},
+        {"name": "Plavix", "dose": "75 mg daily", "last_dose": "2026-11-20T08:00"}
+        | {"prescriber_approved": False},
+        {"name": "Xarelto", "last_dose": "2026-11-27T08:00"},
+        {"name": "sertraline", "dose": "50 mg daily", "last_dose": "2026-12-01T06:00"},
+        {"name": "Zorblax", "dose": "10 mg at night"},
+    ]
+    summary, _ = summary_and_record(tmp_path, site, {"medications": medications})
+    rows = table_rows(summary, "Medications")
+    shown = {name: (row["Dose"], row["Prescriber approved"]) for name, row in rows.items()}
+    assert shown == {
+        "Eliquis (apixaban)": ("5 mg twice a day", "yes"),
+        "Plavix (clopidogrel)": ("75 mg daily", "**NO**"),
+        "Xarelto (rivaroxaban)": ("not recorded", "not recorded"),
+        "sertraline": ("50 mg daily", "not needed"),
+        "Zorblax": ("10 mg at night", "-"),
+    }
+
+
+def test_summary_names_allergy_categories_in_words_not_ids(tmp_path: Path, site: Site) -> None:
+    summary, record = summary_and_record(tmp_path, site, {})
+    allergies = summary.split("## Allergies\n")[1].split("\n## ")[0]
+    assert '- shellfish: hives ("iodine" or shellfish only)' in allergies
+    assert "- penicillin: rash (beta-lactam antibiotic)" in allergies
+    assert "category" not in allergies
+    for allergy in record["computed"]["allergies"]:
+        assert allergy["category"] not in allergies
+
+
+@pytest.mark.parametrize(
+    ("levels", "words"),
+    [(["L1"], "kyphoplasty, level L1"), (["T12", "L1"], "kyphoplasty, levels T12, L1")],
+)
+def test_summary_says_level_for_one_and_levels_for_more(
+    tmp_path: Path, site: Site, levels: list[str], words: str
+) -> None:
+    summary, _ = summary_and_record(tmp_path, site, {}, {"levels": levels})
+    assert f"| Procedure | {words} |" in summary
+
+
+def test_summary_writes_the_date_of_birth_as_staff_read_it(tmp_path: Path, site: Site) -> None:
+    summary, _ = summary_and_record(tmp_path, site, {})
+    assert "| Date of birth | April 12, 1951 (age 75) |" in summary
