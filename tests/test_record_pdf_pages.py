@@ -8,7 +8,9 @@ names fill table cells.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,14 @@ from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
 from tests.conftest import NOW_TEXT, example_data, write_answers
-from tests.pdftext import page_break_problems
+from tests.pdftext import (
+    Word,
+    flat,
+    overlapping_words,
+    page_break_problems,
+    page_texts,
+    words,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 runner = CliRunner()
@@ -86,3 +95,115 @@ def test_long_sheets_keep_each_instruction_on_one_page(tmp_path: Path, now: str)
         markdown = (folder / "take-home.md").read_text()
         problems = page_break_problems(markdown, folder / "take-home.pdf")
         assert not problems, f"{folder.name}: {problems}"
+
+
+def run(tmp_path: Path, data: dict[str, Any], *extra: str) -> Path:
+    """A record of these answers on the example's clock: its folder."""
+    out = tmp_path / f"out-{len(list(tmp_path.glob('out-*')))}"
+    answers = write_answers(tmp_path, data, f"{out.name}.yaml")
+    args = ["run", "--answers", str(answers), "--non-interactive", "--now", NOW_TEXT]
+    result = runner.invoke(app, [*args, "--out", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    [folder] = out.iterdir()
+    return folder
+
+
+def test_a_summary_not_cleared_says_so_on_every_page_and_no_text_overlaps(
+    tmp_path: Path,
+) -> None:
+    """Twelve medicines: six pages, long names in narrow cells (they once ran into the next)."""
+    folder = run(tmp_path, twelve_medicine_patient(ahead=False), "--no-sign")
+    record = json.loads((folder / "record.json").read_text())
+    assert record["cleared"] is False
+    pages = page_texts(folder / "summary.pdf")
+    assert len(pages) >= 3
+    assert all(page.startswith("Status: NOT CLEARED") for page in pages)
+    assert "hydrochlorothiazide/lisinopril" in "".join(pages).replace(" ", "")
+    assert overlapping_words(folder / "summary.pdf") == []
+    # The patient's sheet has no banner: what to do is its own first part.
+    assert not any("NOT CLEARED" in page for page in page_texts(folder / "take-home.pdf"))
+
+
+def test_a_cleared_summary_has_no_banner(tmp_path: Path) -> None:
+    folder = run(tmp_path, example_data(), "--no-sign")
+    assert not any("NOT CLEARED" in page for page in page_texts(folder / "summary.pdf"))
+
+
+@pytest.mark.parametrize(
+    ("language", "footer"),
+    [
+        ("en", "Record {id} · Signed by Jane Doe, RN"),
+        ("es", "Registro {id} · Firmado por Jane Doe, RN"),
+    ],
+)
+def test_the_sheet_names_its_signer_in_a_footer_line_the_summary_says_how_to_verify(
+    tmp_path: Path, language: str, footer: str
+) -> None:
+    data = twelve_medicine_patient(language)  # a sheet of several pages
+    data["answers"] = example_data()["answers"] | {"medications": TWELVE_MEDICINES[:9]}
+    data["answers"]["gi_symptoms_today"] = False
+    folder = run(tmp_path, data)
+    record = json.loads((folder / "record.json").read_text())
+    assert record["signature"]["signer"]["name"] == "Jane Doe"
+    line = footer.format(id=record["record_id"])
+    sheet = page_texts(folder / "take-home.pdf")
+    assert len(sheet) >= 2 and all(line in page for page in sheet)
+    technical = ("PAdES", "kyphocheck verify", "SHA-256", "record.json")
+    assert not any(word in page for page in sheet for word in technical)
+    summary = " ".join(page_texts(folder / "summary.pdf"))
+    assert all(word in summary for word in technical)
+    assert "Signed electronically by Jane Doe, RN" in summary
+
+
+# English day and month names, whole and short (the Spanish ones are lower case).
+ENGLISH_DATE_WORDS = re.compile(
+    r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April"
+    r"|May|June|July|August|September|October|November|December"
+    r"|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
+)
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_spanish_sheet_has_no_english_frame_or_date(tmp_path: Path, signed: bool) -> None:
+    data = example_data()
+    data["patient"]["language"] = "es"
+    folder = run(tmp_path, data, *(() if signed else ("--no-sign",)))
+    pages = page_texts(folder / "take-home.pdf")
+    for page in pages:
+        assert (
+            "Maria Lopez · N.º de historia 00482913 · fecha de nacimiento 12 de abril de 1951"
+            in page
+        )
+        assert ("BORRADOR SIN FIRMAR" in page) is not signed
+        assert "Página" in page
+    text = " ".join(pages)
+    for english in ("born", "Record", "UNSIGNED", "Signed", "Page "):
+        assert english not in text
+    assert ENGLISH_DATE_WORDS.findall(text) == []
+
+
+def _font_size(words: list[Word], text: str) -> float:
+    """The size of the first printed run of these words (DejaVu Sans: box 1.164 em high)."""
+    wanted = text.split()
+    for start in range(len(words) - len(wanted) + 1):
+        run_ = words[start : start + len(wanted)]
+        if [w.text for w in run_] == wanted:
+            return statistics.median(w.height for w in run_) / 1.164
+    raise AssertionError(f"{text!r} is not printed")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_large_print_headings_are_clearly_larger_than_the_16_pt_text(
+    tmp_path: Path, language: str
+) -> None:
+    data = example_data()
+    data["patient"]["language"] = language
+    folder = run(tmp_path, data, "--no-sign", "--large-print")
+    markdown = (folder / "take-home.md").read_text()
+    printed = words(folder / "take-home.pdf")
+    body = statistics.median(w.height for w in printed) / 1.164
+    assert 15.9 <= body < 17.5
+    for level, larger in (("# ", 1.6), ("## ", 1.3), ("### ", 1.2)):
+        heading = next(line for line in markdown.splitlines() if line.startswith(level))
+        size = _font_size(printed, flat(heading[len(level) :].replace("**", "")))
+        assert size >= larger * 16, f"{heading!r} is {size:.1f} pt"

@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import BoundedSandbox
-from kyphocheck.record.render import BYTECODE_CACHE, render
+from kyphocheck.record.render import BYTECODE_CACHE, birth_date, clinical_time, render
 from kyphocheck.record.workers import WorkerPool
 
 LAYOUT = "document.html.j2"
@@ -173,9 +173,8 @@ def page_html(request: PdfRequest) -> str:
     signature = record.get("signature")
     zone = ZoneInfo(record["procedure"]["timezone"])
     signed_at = (
-        datetime.fromisoformat(signature["signed_at"])
-        .astimezone(zone)
-        .strftime("%a %d %b %Y %H:%M %Z")
+        f"{clinical_time(signature['signed_at'], zone, request.language)} "
+        f"{datetime.fromisoformat(signature['signed_at']).astimezone(zone):%Z}"
         if signature
         else ""
     )
@@ -186,6 +185,7 @@ def page_html(request: PdfRequest) -> str:
         signed=signature is not None,
         signature=signature,
         signed_at_local=signed_at,
+        born=birth_date(record["patient"]["dob"], request.language),
         kind=request.kind,
         title=request.title,
         procedure=request.procedure,
