@@ -87,6 +87,7 @@ def test_init_site_writes_the_folder(site: Path) -> None:
         "output_folder",
         "trust_anchors",
         "max_reading_grade",
+        "reading_targets",
     }
 
 
@@ -224,7 +225,9 @@ def test_reading_grade_above_the_site_limit(site: Path) -> None:
     edit(site, "site.yaml", "max_reading_grade: 8", "max_reading_grade: 1")
     code, report = check(site)
     found = [p for p in errors(report) if p["check"] == "reading"]
-    assert code == 1 and len(found) == 6  # each language's sheet for each of three fixtures
+    # Each fixture's English sheet by Flesch-Kincaid and SMOG, its Spanish one by Crawford;
+    # Dale-Chall is shown only.
+    assert code == 1 and len(found) == 9
     assert {p["file"] for p in found} == {
         "templates/take-home.md.j2",
         "templates/take-home.es.md.j2",
@@ -234,14 +237,42 @@ def test_reading_grade_above_the_site_limit(site: Path) -> None:
     match = re.search(pattern, message)
     assert match and float(match.group(1)) > 1
     assert "hardest sentences: " in message
-    assert all(g["grade"] <= 8 for g in report["reading"])  # and the default sheets are plain
+    assert not any("dale-chall" in p["message"] for p in found)
 
 
-def test_default_sheets_are_within_grade_8(site: Path) -> None:
+def test_default_sheets_are_within_their_targets(site: Path) -> None:
+    """Flesch-Kincaid 6 and SMOG 8 for English (short bullets flatter Flesch-Kincaid)."""
     _, report = check(site)
-    grades = {(g["document"], g["fixture"], g["formula"]): g["grade"] for g in report["reading"]}
-    assert len(grades) == 6 and max(grades.values()) <= 8
-    assert {formula for _, _, formula in grades} == {"flesch-kincaid", "crawford"}
+    grades = {(g["document"], g["fixture"], g["formula"]): g for g in report["reading"]}
+    assert len(grades) == 12
+    assert {formula for _, _, formula in grades} == {
+        "flesch-kincaid",
+        "smog",
+        "dale-chall",
+        "crawford",
+    }
+    limits = {g["formula"]: g["limit"] for g in grades.values()}
+    assert limits == {"flesch-kincaid": 6, "smog": 8, "dale-chall": None, "crawford": 8}
+    assert all(g["limit"] is None or g["grade"] <= g["limit"] for g in grades.values())
+    assert all(g["hardest"] for g in grades.values())
+
+
+def test_site_yaml_sets_a_formulas_target(site: Path) -> None:
+    edit(site, "site.yaml", "smog: 8", "smog: 4")
+    _, report = check(site)
+    found = [p for p in errors(report) if p["check"] == "reading"]
+    assert len(found) == 3  # the English sheet of each fixture, by SMOG only
+    assert all("(smog) is above the site's maximum 4 " in p["message"] for p in found)
+    assert all("hardest sentences: " in p["message"] for p in found)
+
+
+def test_an_unknown_formula_in_site_yaml_is_a_schema_error(site: Path) -> None:
+    line = edit(site, "site.yaml", "smog: 8", "fog: 8")
+    code, report = check(site)
+    problem = only_error(report)
+    assert code == 1 and problem["check"] == "schema"
+    assert (problem["file"], problem["line"]) == ("site.yaml", line)
+    assert "reading_targets.fog" in problem["message"]
 
 
 def test_rule_no_fixture_fires_is_a_coverage_warning(site: Path) -> None:

@@ -215,13 +215,17 @@ def print_check(report: CheckReport, strict: bool) -> None:
         coverage.add_row(rule, str(len(fixtures)) if fixtures else Text("none", style="yellow"))
     console.print(coverage)
     if report.reading:
-        reading = Table("sheet", "fixture", "language", "grade", title="Reading grade")
+        reading = Table(
+            "sheet", "fixture", "language", "formula", "grade", "max", title="Reading grade"
+        )
         for grade in report.reading:
             reading.add_row(
                 grade.document,
                 grade.fixture,
                 grade.language,
-                f"{grade.grade:.1f} ({grade.formula})",
+                grade.formula,
+                f"{grade.grade:.1f}",
+                "shown only" if grade.limit is None else f"{grade.limit:g}",
             )
         console.print(reading)
     errors = sum(1 for p in report.problems if p.level == "error")

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -33,6 +33,10 @@ def defaults_root() -> Path:
     return packaged if packaged.is_dir() else package.parent
 
 
+# The reading-grade formulas `kyphocheck check` knows (textstat's, by their usual names).
+ReadingFormula = Literal["flesch_kincaid", "smog", "dale_chall", "crawford"]
+
+
 class SiteConfig(Strict):
     """site.yaml: what a site sets for itself."""
 
@@ -41,7 +45,12 @@ class SiteConfig(Strict):
     clinic_phone: str | None = None
     output_folder: str | None = None
     trust_anchors: tuple[str, ...] = ()
+    # The highest grade any formula may give a patient sheet; reading_targets are stricter
+    # limits by formula, over the defaults in templates/reading.yaml (null: report only).
     max_reading_grade: float = Field(default=8, gt=0)
+    reading_targets: dict[ReadingFormula, Annotated[float, Field(gt=0)] | None] = Field(
+        default_factory=dict
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -35,7 +35,7 @@ from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
 from kyphocheck.sitecheck.fixtures import Fixture, find_fixtures, fixture_zone, morning_of
-from kyphocheck.sitecheck.readability import reading_grade
+from kyphocheck.sitecheck.readability import ReadingPolicy, reading_grades, reading_policy
 from kyphocheck.sitecheck.report import CheckReport, Level, SiteProblem
 from kyphocheck.sitecheck.vocabulary import unrecognised_words
 from kyphocheck.times import Clock
@@ -70,6 +70,11 @@ def _check_everything(
     except InputError as exc:
         _add_lines(report, exc, "schema")
     protocol = _check_protocol(site, report)
+    policy = None
+    try:
+        policy = reading_policy(site)
+    except InputError as exc:
+        _add_lines(report, exc, "schema")
     checklists = _check_checklists(site, report)
     templates = _check_template_syntax(site, report)
     fixtures = find_fixtures(site)
@@ -79,7 +84,9 @@ def _check_everything(
             report.coverage.setdefault(_rule_key(compiled), [])
     if protocol is not None and not any(p.level == "error" for p in report.problems):
         for fixture in fixtures:
-            _check_fixture(site, fixture, checklists, protocol, templates, now, printing, report)
+            _check_fixture(
+                site, fixture, checklists, protocol, templates, policy, now, printing, report
+            )
     _report_coverage(checklists, report)
 
 
@@ -194,6 +201,7 @@ def _check_fixture(
     checklists: dict[str, Checklist],
     protocol: Protocol,
     templates: list[_Template],
+    policy: ReadingPolicy | None,
     now: datetime | None,
     printing: list[_Printing] | None,
     report: CheckReport,
@@ -267,11 +275,12 @@ def _check_fixture(
                     )
                 )
                 break
-        if template.language is not None:
-            grade = reading_grade(text, template.language, template.display, fixture.display)
-            report.reading.append(grade)
-            limit = site.config.max_reading_grade
-            if grade.grade > limit:
+        if template.language is not None and policy is not None:
+            language, shown = template.language, template.display
+            for grade in reading_grades(text, language, shown, fixture.display, policy):
+                report.reading.append(grade)
+                if not grade.too_hard:
+                    continue
                 worst = "; ".join(f"{g:.1f}: {s!r}" for g, s in grade.worst)
                 report.add(
                     SiteProblem(
@@ -279,7 +288,7 @@ def _check_fixture(
                         template.display,
                         None,
                         f"reading grade {grade.grade:.1f} ({grade.formula}) is above the site's "
-                        f"maximum {limit:g} "
+                        f"maximum {grade.limit:g} "
                         f"(rendering {fixture.display}); hardest sentences: {worst}",
                     )
                 )

@@ -55,6 +55,7 @@ def to_json(report: CheckReport, strict: bool) -> str:
                 "language": g.language,
                 "formula": g.formula,
                 "grade": round(g.grade, 1),
+                "limit": g.limit,
                 "hardest": [{"grade": round(s, 1), "sentence": t} for s, t in g.worst],
             }
             for g in report.reading
