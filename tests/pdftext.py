@@ -137,3 +137,16 @@ def overlapping_words(pdf: Path, tolerance: float = 0.5) -> list[tuple[Word, Wor
                 ):
                     found.append((first, second))
     return found
+
+
+def last_body_lines(pdf: Path, top: float, bottom: float) -> list[str]:
+    """The last line of each page between the page margins (points from the top of the page)."""
+    lines: dict[int, dict[float, list[Word]]] = {}
+    for word in words(pdf):
+        if top < word.y_min and word.y_max < bottom:
+            lines.setdefault(word.page, {}).setdefault(round(word.y_max), []).append(word)
+    last = []
+    for page in sorted(lines):
+        line = lines[page][max(lines[page])]
+        last.append(" ".join(w.text for w in sorted(line, key=lambda w: w.x_min)))
+    return last

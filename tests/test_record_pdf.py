@@ -40,6 +40,12 @@ def test_tables_render() -> None:
     assert "<table>" in markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n")
 
 
+def test_a_row_that_titles_the_rows_after_it_is_a_section() -> None:
+    html = markdown_to_html("| Q | A |\n|---|---|\n| **Fasting** | |\n| Last food? | 22:00 |\n")
+    assert html.count('<tr class="section">') == 1
+    assert '<tr class="section">\n<td><strong>Fasting</strong></td>' in html
+
+
 def test_weasyprint_loads_without_running_programs_and_with_harfbuzz_subset() -> None:
     # In a fresh interpreter: WeasyPrint is imported once per process.
     code = """

@@ -22,6 +22,7 @@ from tests.conftest import NOW_TEXT, example_data, write_answers
 from tests.pdftext import (
     Word,
     flat,
+    last_body_lines,
     overlapping_words,
     page_break_problems,
     page_texts,
@@ -207,3 +208,15 @@ def test_large_print_headings_are_clearly_larger_than_the_16_pt_text(
         heading = next(line for line in markdown.splitlines() if line.startswith(level))
         size = _font_size(printed, flat(heading[len(level) :].replace("**", "")))
         assert size >= larger * 16, f"{heading!r} is {size:.1f} pt"
+
+
+def test_a_summary_section_title_stays_with_its_first_question(tmp_path: Path) -> None:
+    """The example's summary once ended page 2 with "Allergies", its question on page 3."""
+    folder = run(tmp_path, example_data(), "--no-sign")
+    summary = (folder / "summary.md").read_text()
+    titles = set(re.findall(r"^\| \*\*(.+)\*\* \| \|$", summary, re.M))
+    assert {"Allergies", "Fasting"} <= titles
+    # Letter, 24 mm and 20 mm margins: the body is between 68 and 735 points from the top.
+    last = last_body_lines(folder / "summary.pdf", 68, 735)
+    assert len(last) >= 3
+    assert not titles & set(last[:-1]), last

@@ -55,6 +55,22 @@ def _mark_severity(state: StateCore) -> None:
             tokens[following].attrSet("class", css)
 
 
+def _mark_table_sections(state: StateCore) -> None:
+    """Give a table row that only titles what follows (first cell alone) the class "section".
+
+    So the stylesheet can keep it with the next row: the summary's answers table printed
+    "Allergies" alone at the foot of a page and its question on the next.
+    """
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "tr_open":
+            continue
+        end = next(i for i in range(index, len(tokens)) if tokens[i].type == "tr_close")
+        cells = [t.content.strip() for t in tokens[index:end] if t.type == "inline"]
+        if len(cells) > 1 and cells[0] and not any(cells[1:]):
+            token.attrSet("class", "section")
+
+
 class RefusedResources(InputError):
     """The layout asked for URLs a record's PDF may not load (or that could not be read)."""
 
@@ -132,6 +148,7 @@ def markdown_to_html(text: str) -> str:
     """CommonMark with tables; raw HTML in the Markdown is shown as text, never passed on."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.core.ruler.push("kyphocheck_severity", _mark_severity)
+    md.core.ruler.push("kyphocheck_sections", _mark_table_sections)
     return str(md.render(text))
 
 
