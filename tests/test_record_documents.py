@@ -198,10 +198,16 @@ def test_summary_prints_each_dose_and_whether_approval_was_needed_and_given(
 
 
 def test_summary_names_allergy_categories_in_words_not_ids(tmp_path: Path, site: Site) -> None:
-    summary, record = summary_and_record(tmp_path, site, {})
+    allergies_answered = [
+        {"substance": "shellfish", "reaction": "hives"},
+        {"substance": "penicillin", "reaction": "rash"},
+        {"substance": "Latex", "reaction": "rash"},
+    ]
+    summary, record = summary_and_record(tmp_path, site, {"allergies": allergies_answered})
     allergies = summary.split("## Allergies\n")[1].split("\n## ")[0]
     assert '- shellfish: hives ("iodine" or shellfish only)' in allergies
     assert "- penicillin: rash (beta-lactam antibiotic)" in allergies
+    assert "- Latex: rash\n" in allergies  # not "Latex: rash (latex)"
     assert "category" not in allergies
     for allergy in record["computed"]["allergies"]:
         assert allergy["category"] not in allergies
