@@ -84,6 +84,9 @@ def test_init_site_writes_the_folder(site: Path) -> None:
         "name",
         "timezone",
         "clinic_phone",
+        "after_hours_phone",
+        "arrive_minutes_before",
+        "arrival_place",
         "output_folder",
         "trust_anchors",
         "max_reading_grade",
@@ -334,3 +337,35 @@ def test_text_report_puts_errors_first_and_groups_rows_to_confirm(site: Path) ->
     assert text.count("checklists/protocol/drugs.yaml") == 1
     assert "row(s) marked confirm: true" in text and "apixaban (" in text
     assert "FAILED: 1 error(s)" in text
+
+
+@pytest.mark.parametrize("field", ["clinic_phone", "arrive_minutes_before", "arrival_place"])
+def test_a_site_must_give_the_sheet_its_phone_and_arrival(site: Path, field: str) -> None:
+    config = yaml.safe_load((site / "site.yaml").read_text())
+    del config[field]
+    (site / "site.yaml").write_text(yaml.safe_dump(config))
+    code, report = check(site)
+    problem = only_error(report)
+    assert code == 1
+    assert (problem["file"], problem["check"]) == ("site.yaml", "schema")
+    assert problem["message"].startswith(f"{field}: required: the take-home sheet")
+    assert report["documents_rendered"] >= 8  # the templates are still checked
+
+
+def test_a_site_without_a_24_hour_phone_is_warned(site: Path) -> None:
+    config = yaml.safe_load((site / "site.yaml").read_text())
+    del config["after_hours_phone"]
+    (site / "site.yaml").write_text(yaml.safe_dump(config))
+    code, report = check(site)
+    assert code == 0 and errors(report) == []
+    assert any(
+        p["level"] == "warning" and p["message"].startswith("after_hours_phone: not set")
+        for p in report["problems"]
+    )
+
+
+def test_the_defaults_need_no_site_fields(tmp_path: Path) -> None:
+    """Without a site there is no site.yaml to fix: a run warns instead (test_cli_run)."""
+    result = runner.invoke(app, ["check", "--format", "json"])
+    report = json.loads(result.stdout)
+    assert not [p for p in report["problems"] if p["file"] == "site.yaml"]

@@ -298,3 +298,32 @@ def test_jobs_below_one_is_one_clear_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr == "error: --jobs: give 1 or more processes, not 0\n"
     assert not (tmp_path / "o").exists()
+
+
+NO_PHONE = "the take-home sheet has no phone number to call"
+
+
+def test_sheets_without_a_site_warn_once_that_they_have_no_phone(tmp_path: Path) -> None:
+    files = batch(tmp_path, 3)
+    result = sheet("--answers", *map(str, files), "--out", str(tmp_path / "out"), "--no-sign")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(NO_PHONE) == 1
+    assert "no site folder (--site)" in result.stderr
+
+
+def test_sheets_of_a_site_with_the_sheet_fields_do_not_warn(tmp_path: Path) -> None:
+    from kyphocheck.site.folder import defaults_root
+
+    files = batch(tmp_path, 2)
+    site = defaults_root() / "examples" / "site"
+    result = sheet(
+        "--answers",
+        *map(str, files),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-sign",
+        "--site",
+        str(site),
+    )
+    assert result.exit_code == 0, result.output
+    assert NO_PHONE not in result.stderr and "arrival" not in result.stderr
