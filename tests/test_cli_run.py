@@ -402,7 +402,9 @@ def test_vertebroplasty(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     folder = only_folder(tmp_path / "out")
     assert folder.name == "2026-12-01_vertebroplasty_00482913"
-    assert "Your vertebroplasty is on" in (folder / "take-home.md").read_text()
+    sheet = (folder / "take-home.md").read_text()
+    assert sheet.startswith("# Your vertebroplasty: what to do")
+    assert "Vertebroplasty treats a broken bone" not in sheet  # made on the day: after-care first
 
 
 def test_debug_shows_traceback(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ def test_spanish_sheet_in_a_batch(tmp_path: Path) -> None:
     out = tmp_path / "sheets"
     assert sheet("--answers", str(answers), "--out", str(out), "--no-sign").exit_code == 0
     text = (folders(out)[0] / "take-home.md").read_text()
-    assert "Su cifoplastia es el **martes, 1 de diciembre de 2026, a las 8:30 a. m.**" in text
+    assert "| Hoy, martes, 1 de diciembre de 2026, a las 8:30 a. m. |" in text
 
 
 def test_ctrl_c_leaves_only_complete_sheets(
@@ -198,8 +198,10 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
     )
     out = tmp_path / "sheets"
     for now, expected in (
-        ("2026-11-29T16:00-06:00", "take your last dose by **10:00 AM on Tuesday, December 1"),
-        ("2026-12-01T16:00-06:00", "do not take any more. Your last dose should have been by"),
+        # 3 days before 10:00 AM on Friday: 10:00 AM on Tuesday; Monday night is in time.
+        ("2026-11-29T16:00-06:00", "take your last dose no later than **Monday night**"),
+        # Past it, with no last dose known: call today, no deadline to meet.
+        ("2026-12-01T16:00-06:00", "We need to know when you took your last dose of"),
     ):
         result = runner.invoke(
             app, ["sheet", "--answers", str(answers), "--out", str(out), "--no-sign", "--now", now]
@@ -209,11 +211,8 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
             max(out.iterdir(), key=lambda p: p.stat().st_mtime) / "take-home.md"
         ).read_text()
         assert expected in sheet_text
-        assert "**9:00 PM on Thursday, December 3, 2026**: prednisone 50 mg" in sheet_text
-        assert (
-            "diphenhydramine 50 mg, by mouth, or your care team gives it as a shot or through "
-            "your IV" in sheet_text
-        )
+        assert "**9:00 PM on Thursday, December 3**: prednisone 50 mg, by mouth." in sheet_text
+        assert "Take these pills at home, with a small sip of water." in sheet_text
     spanish = answers.read_text().replace("weight_kg: 80}", "weight_kg: 80, language: es}")
     answers.write_text(spanish)
     result = runner.invoke(
@@ -223,10 +222,10 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
     )
     assert result.exit_code == 0, result.output
     sheet_text = next((tmp_path / "es").iterdir()).joinpath("take-home.md").read_text()
-    assert "**9:00 p. m. del jueves, 3 de diciembre de 2026**: prednisona 50 mg, por boca" in (
+    assert "**a las 9:00 p. m. del jueves 3 de diciembre**: prednisona 50 mg, por boca." in (
         sheet_text
     )
-    assert "difenhidramina 50 mg, por boca, o su equipo de atención" in sheet_text
+    assert "Tome estas pastillas en casa, con un sorbito de agua." in sheet_text
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
