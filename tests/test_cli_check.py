@@ -59,7 +59,7 @@ def test_a_new_site_folder_passes(site: Path) -> None:
     code, report = check(site)
     assert code == 0 and report["ok"] is True
     assert errors(report) == []
-    assert report["documents_rendered"] >= 6  # two templates, three fixtures
+    assert report["documents_rendered"] >= 12  # three templates, four fixtures
     assert all(report["coverage"].values()), "every default rule fires for a built-in fixture"
     text = runner.invoke(app, ["check", str(site)])
     assert text.exit_code == 0 and "PASSED: 0 error(s)" in text.stdout
@@ -206,7 +206,7 @@ def test_template_undefined_variable_names_line_and_fixture(site: Path) -> None:
     _, report = check(site)
     found = errors(report)
     assert {(p["file"], p["line"]) for p in found} == {("templates/take-home.md.j2", line)}
-    assert len(found) == 3  # once per fixture
+    assert len(found) == 4  # once per fixture
     assert "nickname" in found[0]["message"] and "fixtures/" in found[0]["message"]
 
 
@@ -227,7 +227,7 @@ def test_reading_grade_above_the_site_limit(site: Path) -> None:
     edit(site, "site.yaml", "max_reading_grade: 8", "max_reading_grade: 1")
     code, report = check(site)
     found = [p for p in errors(report) if p["check"] == "reading"]
-    assert code == 1 and len(found) == 6  # each language's sheet for each of three fixtures
+    assert code == 1 and len(found) == 8  # each language's sheet for each of four fixtures
     assert {p["file"] for p in found} == {
         "templates/take-home.md.j2",
         "templates/take-home.es.md.j2",
@@ -243,7 +243,7 @@ def test_reading_grade_above_the_site_limit(site: Path) -> None:
 def test_default_sheets_are_within_grade_8(site: Path) -> None:
     _, report = check(site)
     grades = {(g["document"], g["fixture"], g["formula"]): g["grade"] for g in report["reading"]}
-    assert len(grades) == 6 and max(grades.values()) <= 8
+    assert len(grades) == 8 and max(grades.values()) <= 8
     assert {formula for _, _, formula in grades} == {"flesch-kincaid", "crawford"}
 
 

@@ -329,3 +329,35 @@ def test_no_prescriber_on_the_sheet(tmp_path: Path, site: Site) -> None:
         medications=[{"name": "Brilinta", "prescriber_approved": False}],
     )
     assert "Talk with the doctor who prescribes it before you stop." in ahead
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_golden_sheet_made_days_ahead(tmp_path: Path, language: str) -> None:
+    """The built-in days-ahead fixture at the example site: every part of a sheet before the day."""
+    import os
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from kyphocheck.cli.app import app
+    from kyphocheck.site.folder import defaults_root
+    from tests.conftest import ROOT
+
+    fixture = ROOT / "examples" / "fixtures" / "days-ahead-kyphoplasty.yaml"
+    data = yaml.safe_load(fixture.read_text())
+    data["patient"]["language"] = language
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(data, sort_keys=False, default_flow_style=None))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["run", "--answers", str(answers), "--non-interactive", "--no-sign", "--out", str(out)]
+        + ["--now", str(data["now"]), "--site", str(defaults_root() / "examples" / "site")],
+    )
+    assert result.exit_code == 0, result.output
+    produced = (next(out.iterdir()) / "take-home.md").read_text()
+    suffix = "" if language == "en" else f".{language}"
+    golden = ROOT / "tests" / "golden" / f"days-ahead-take-home{suffix}.md"
+    if os.environ.get("KYPHOCHECK_UPDATE_GOLDEN"):
+        golden.write_text(produced)
+    assert produced == golden.read_text(), "regenerate with KYPHOCHECK_UPDATE_GOLDEN=1 if intended"
