@@ -8,9 +8,17 @@ from pathlib import Path
 
 from kyphocheck.site.folder import defaults_root
 
+# What `kyphocheck check` requires of a site's site.yaml (the take-home sheet's phone and
+# arrival), for the site folders tests make without a site.yaml of their own.
+SHEET_FIELDS = 'clinic_phone: "555-0100"\narrive_minutes_before: 60\narrival_place: Door 3\n'
+
 
 def make_site(tmp_path: Path, files: dict[str, str], copy_defaults: bool = False) -> Path:
-    """A site folder in tmp_path with the given files (inline YAML is dedented)."""
+    """A site folder in tmp_path with the given files (inline YAML is dedented).
+
+    Without a site.yaml among them, it gets one with only the fields the sheet requires.
+    """
+    files = {"site.yaml": SHEET_FIELDS, **files}
     site = tmp_path / "site"
     if copy_defaults:
         shutil.copytree(defaults_root() / "checklists", site / "checklists")

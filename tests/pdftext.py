@@ -71,7 +71,23 @@ def page_break_problems(markdown: str, pdf: Path) -> list[str]:
     """Blocks cut by a page break, and pages whose last block is a heading."""
     pages = page_texts(pdf)
     document = blocks(markdown)
-    where = [[n for n, page in enumerate(pages) if block.text in page] for block in document]
+    # A table cell's lines interleave with its neighbour's in the extracted text when both wrap
+    # (the sheet's two-column plan and calendar): a cell is whole on a page that holds each of
+    # its words. Other blocks must read through.
+    # Long words in cells are hyphenated at the line end: compare letters only.
+    letters = [re.sub(r"[\W_]", "", page) for page in pages]
+
+    def whole_cell(text: str, n: int) -> bool:
+        return all(re.sub(r"[\W_]", "", word) in letters[n] for word in text.split())
+
+    where = [
+        [
+            n
+            for n, page in enumerate(pages)
+            if block.text in page or (block.kind == "cell" and whole_cell(block.text, n))
+        ]
+        for block in document
+    ]
     problems = [
         f"{block.kind} split across pages: {block.text!r}"
         for block, on in zip(document, where, strict=True)

@@ -59,7 +59,7 @@ def test_a_new_site_folder_passes(site: Path) -> None:
     code, report = check(site)
     assert code == 0 and report["ok"] is True
     assert errors(report) == []
-    assert report["documents_rendered"] >= 6  # two templates, three fixtures
+    assert report["documents_rendered"] >= 12  # three templates, four fixtures
     assert all(report["coverage"].values()), "every default rule fires for a built-in fixture"
     text = runner.invoke(app, ["check", str(site)])
     assert text.exit_code == 0 and "PASSED: 0 error(s)" in text.stdout
@@ -84,6 +84,9 @@ def test_init_site_writes_the_folder(site: Path) -> None:
         "name",
         "timezone",
         "clinic_phone",
+        "after_hours_phone",
+        "arrive_minutes_before",
+        "arrival_place",
         "output_folder",
         "trust_anchors",
         "max_reading_grade",
@@ -204,7 +207,7 @@ def test_template_undefined_variable_names_line_and_fixture(site: Path) -> None:
     _, report = check(site)
     found = errors(report)
     assert {(p["file"], p["line"]) for p in found} == {("templates/take-home.md.j2", line)}
-    assert len(found) == 3  # once per fixture
+    assert len(found) == 4  # once per fixture
     assert "nickname" in found[0]["message"] and "fixtures/" in found[0]["message"]
 
 
@@ -227,7 +230,7 @@ def test_reading_grade_above_the_site_limit(site: Path) -> None:
     found = [p for p in errors(report) if p["check"] == "reading"]
     # Each fixture's English sheet by Flesch-Kincaid and SMOG, its Spanish one by Crawford;
     # Dale-Chall is shown only.
-    assert code == 1 and len(found) == 9
+    assert code == 1 and len(found) == 12  # three per fixture, four fixtures
     assert {p["file"] for p in found} == {
         "templates/take-home.md.j2",
         "templates/take-home.es.md.j2",
@@ -244,7 +247,7 @@ def test_default_sheets_are_within_their_targets(site: Path) -> None:
     """Flesch-Kincaid 6 and SMOG 8 for English (short bullets flatter Flesch-Kincaid)."""
     _, report = check(site)
     grades = {(g["document"], g["fixture"], g["formula"]): g for g in report["reading"]}
-    assert len(grades) == 12
+    assert len(grades) == 16  # four per fixture: three English formulas, one Spanish
     assert {formula for _, _, formula in grades} == {
         "flesch-kincaid",
         "smog",
@@ -261,7 +264,7 @@ def test_site_yaml_sets_a_formulas_target(site: Path) -> None:
     edit(site, "site.yaml", "smog: 8", "smog: 4")
     _, report = check(site)
     found = [p for p in errors(report) if p["check"] == "reading"]
-    assert len(found) == 3  # the English sheet of each fixture, by SMOG only
+    assert len(found) == 4  # the English sheet of each fixture, by SMOG only
     assert all("(smog) is above the site's maximum 4 " in p["message"] for p in found)
     assert all("hardest sentences: " in p["message"] for p in found)
 
@@ -365,3 +368,35 @@ def test_text_report_puts_errors_first_and_groups_rows_to_confirm(site: Path) ->
     assert text.count("checklists/protocol/drugs.yaml") == 1
     assert "row(s) marked confirm: true" in text and "apixaban (" in text
     assert "FAILED: 1 error(s)" in text
+
+
+@pytest.mark.parametrize("field", ["clinic_phone", "arrive_minutes_before", "arrival_place"])
+def test_a_site_must_give_the_sheet_its_phone_and_arrival(site: Path, field: str) -> None:
+    config = yaml.safe_load((site / "site.yaml").read_text())
+    del config[field]
+    (site / "site.yaml").write_text(yaml.safe_dump(config))
+    code, report = check(site)
+    problem = only_error(report)
+    assert code == 1
+    assert (problem["file"], problem["check"]) == ("site.yaml", "schema")
+    assert problem["message"].startswith(f"{field}: required: the take-home sheet")
+    assert report["documents_rendered"] >= 8  # the templates are still checked
+
+
+def test_a_site_without_a_24_hour_phone_is_warned(site: Path) -> None:
+    config = yaml.safe_load((site / "site.yaml").read_text())
+    del config["after_hours_phone"]
+    (site / "site.yaml").write_text(yaml.safe_dump(config))
+    code, report = check(site)
+    assert code == 0 and errors(report) == []
+    assert any(
+        p["level"] == "warning" and p["message"].startswith("after_hours_phone: not set")
+        for p in report["problems"]
+    )
+
+
+def test_the_defaults_need_no_site_fields(tmp_path: Path) -> None:
+    """Without a site there is no site.yaml to fix: a run warns instead (test_cli_run)."""
+    result = runner.invoke(app, ["check", "--format", "json"])
+    report = json.loads(result.stdout)
+    assert not [p for p in report["problems"] if p["file"] == "site.yaml"]

@@ -402,7 +402,9 @@ def test_vertebroplasty(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     folder = only_folder(tmp_path / "out")
     assert folder.name == "2026-12-01_vertebroplasty_00482913"
-    assert "Your vertebroplasty is on" in (folder / "take-home.md").read_text()
+    sheet = (folder / "take-home.md").read_text()
+    assert sheet.startswith("# Your vertebroplasty: what to do")
+    assert "Vertebroplasty treats a broken bone" not in sheet  # made on the day: after-care first
 
 
 def test_debug_shows_traceback(tmp_path: Path) -> None:
@@ -476,3 +478,22 @@ def test_a_procedure_running_late_is_noted_not_refused(tmp_path: Path, site) -> 
         "the scheduled start Tue 01 Dec 2026 08:30 is 0 h 40 min before now "
         "(Tue 01 Dec 2026 09:10): running late",
     )
+
+
+def test_a_run_without_a_site_warns_once_that_the_sheet_has_no_phone(tmp_path: Path) -> None:
+    result = run_example(tmp_path / "out", "--no-sign")
+    assert result.exit_code == 0, result.output
+    message = (
+        "warning: no site folder (--site): the take-home sheet has no phone number to call "
+        "and no arrival time or place"
+    )
+    assert result.stderr.count(message) == 1
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "site.yaml").write_text("name: Test Hospital\narrival_place: Door 3\n")
+    result = run_example(tmp_path / "out2", "--no-sign", "--site", str(site))
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{site / 'site.yaml'} sets no clinic_phone, arrive_minutes_before: the take-home sheet "
+        "has no phone number to call and no arrival time or place"
+    ) in result.stderr

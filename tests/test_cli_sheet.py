@@ -109,7 +109,7 @@ def test_spanish_sheet_in_a_batch(tmp_path: Path) -> None:
     out = tmp_path / "sheets"
     assert sheet("--answers", str(answers), "--out", str(out), "--no-sign").exit_code == 0
     text = (folders(out)[0] / "take-home.md").read_text()
-    assert "Su cifoplastia es el **martes, 1 de diciembre de 2026, a las 8:30 a. m.**" in text
+    assert "| Hoy, martes, 1 de diciembre de 2026, a las 8:30 a. m. |" in text
 
 
 def test_ctrl_c_leaves_only_complete_sheets(
@@ -198,8 +198,10 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
     )
     out = tmp_path / "sheets"
     for now, expected in (
-        ("2026-11-29T16:00-06:00", "take your last dose by **10:00 AM on Tuesday, December 1"),
-        ("2026-12-01T16:00-06:00", "do not take any more. Your last dose should have been by"),
+        # 3 days before 10:00 AM on Friday: 10:00 AM on Tuesday; Monday night is in time.
+        ("2026-11-29T16:00-06:00", "take your last dose no later than **Monday night**"),
+        # Past it, with no last dose known: call today, no deadline to meet.
+        ("2026-12-01T16:00-06:00", "We need to know when you took your last dose of"),
     ):
         result = runner.invoke(
             app, ["sheet", "--answers", str(answers), "--out", str(out), "--no-sign", "--now", now]
@@ -209,11 +211,8 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
             max(out.iterdir(), key=lambda p: p.stat().st_mtime) / "take-home.md"
         ).read_text()
         assert expected in sheet_text
-        assert "**9:00 PM on Thursday, December 3, 2026**: prednisone 50 mg" in sheet_text
-        assert (
-            "diphenhydramine 50 mg, by mouth, or your care team gives it as a shot or through "
-            "your IV" in sheet_text
-        )
+        assert "**9:00 PM on Thursday, December 3**: prednisone 50 mg, by mouth." in sheet_text
+        assert "Take these pills at home, with a small sip of water." in sheet_text
     spanish = answers.read_text().replace("weight_kg: 80}", "weight_kg: 80, language: es}")
     answers.write_text(spanish)
     result = runner.invoke(
@@ -223,10 +222,10 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
     )
     assert result.exit_code == 0, result.output
     sheet_text = next((tmp_path / "es").iterdir()).joinpath("take-home.md").read_text()
-    assert "**9:00 p. m. del jueves, 3 de diciembre de 2026**: prednisona 50 mg, por boca" in (
+    assert "**a las 9:00 p. m. del jueves 3 de diciembre**: prednisona 50 mg, por boca." in (
         sheet_text
     )
-    assert "difenhidramina 50 mg, por boca, o su equipo de atención" in sheet_text
+    assert "Tome estas pastillas en casa, con un sorbito de agua." in sheet_text
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
@@ -298,3 +297,32 @@ def test_jobs_below_one_is_one_clear_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr == "error: --jobs: give 1 or more processes, not 0\n"
     assert not (tmp_path / "o").exists()
+
+
+NO_PHONE = "the take-home sheet has no phone number to call"
+
+
+def test_sheets_without_a_site_warn_once_that_they_have_no_phone(tmp_path: Path) -> None:
+    files = batch(tmp_path, 3)
+    result = sheet("--answers", *map(str, files), "--out", str(tmp_path / "out"), "--no-sign")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(NO_PHONE) == 1
+    assert "no site folder (--site)" in result.stderr
+
+
+def test_sheets_of_a_site_with_the_sheet_fields_do_not_warn(tmp_path: Path) -> None:
+    from kyphocheck.site.folder import defaults_root
+
+    files = batch(tmp_path, 2)
+    site = defaults_root() / "examples" / "site"
+    result = sheet(
+        "--answers",
+        *map(str, files),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-sign",
+        "--site",
+        str(site),
+    )
+    assert result.exit_code == 0, result.output
+    assert NO_PHONE not in result.stderr and "arrival" not in result.stderr

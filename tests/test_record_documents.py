@@ -81,7 +81,10 @@ def _take_home(tmp_path: Path, site: Site, medications: list[dict], language: st
 
 @pytest.mark.parametrize(
     ("language", "ask", "keep"),
-    [("en", "Ask your care team", "Keep taking"), ("es", "Pregunte a su equipo", "Siga tomando")],
+    [
+        ("en", "Ask your doctor", "Keep taking"),
+        ("es", "Pregunte a su médico por estas medicinas", "Siga tomando"),
+    ],
 )
 def test_sheet_asks_about_what_the_protocol_does_not_continue(
     tmp_path: Path, site: Site, language: str, ask: str, keep: str
@@ -92,6 +95,8 @@ def test_sheet_asks_about_what_the_protocol_does_not_continue(
         site,
         [
             {"name": "aspirin", "dose": "81 mg", "prescriber_approved": True},
+            # After a heart attack or a stent: never "keep taking", never a stop date.
+            {"name": "Ecotrin", "regimen": "secondary_prevention", "prescriber_approved": True},
             {"name": "fish oil"},
             {"name": "sertraline", "last_dose": "2026-12-01T06:00"},
             {"name": "Frobnicol"},
@@ -101,8 +106,10 @@ def test_sheet_asks_about_what_the_protocol_does_not_continue(
     ask_part = sheet[sheet.index(ask) :]
     keep_part = sheet[sheet.index(keep) : sheet.index(ask)]
     assert "aspirin" in ask_part and "fish oil" in ask_part and "Frobnicol" in ask_part
+    assert "Ecotrin" in ask_part
     assert "sertraline" in keep_part
     assert "aspirin" not in keep_part and "fish oil" not in keep_part
+    assert "Ecotrin" not in keep_part
     # No stop date for aspirin: it is not in the list of medicines to stop.
     assert "aspirin" not in sheet[: sheet.index(keep)]
 

@@ -78,18 +78,35 @@ def sheets(tmp_path: Path, now: str, patients: list[dict[str, Any]]) -> list[Pat
     return sorted(out.iterdir())
 
 
-@pytest.mark.parametrize("now", ["2026-11-29T10:00-06:00", NOW_TEXT])
-def test_long_sheets_keep_each_instruction_on_one_page(tmp_path: Path, now: str) -> None:
+# Known defect (issue 13, open): made days ahead, the large-print sheet of twelve medicines has
+# calendar cells taller than what is left of a page, and they split. Strict, so the mark fails
+# once it is fixed.
+SPLIT_CALENDAR_CELL = pytest.mark.xfail(
+    strict=True, reason="long calendar cells split across pages in large print"
+)
+DAYS_AHEAD = "2026-11-29T10:00-06:00"
+
+
+@pytest.mark.parametrize(
+    ("now", "language", "large_print"),
+    [
+        pytest.param(now, language, large, marks=SPLIT_CALENDAR_CELL)
+        if (now, large) == (DAYS_AHEAD, True)
+        else (now, language, large)
+        for now in (DAYS_AHEAD, NOW_TEXT)
+        for language in ("en", "es")
+        for large in (False, True)
+    ],
+)
+def test_long_sheets_keep_each_instruction_on_one_page(
+    tmp_path: Path, now: str, language: str, large_print: bool
+) -> None:
     """No list item or paragraph is cut by a page break; no page ends with a heading.
 
     Twelve medicines at these clocks cut a 4- or 5-line instruction in two without
     break-inside: avoid (a date on one page, its year on the next).
     """
-    patients = [
-        twelve_medicine_patient(language, large_print)
-        for language in ("en", "es")
-        for large_print in (False, True)
-    ]
+    patients = [twelve_medicine_patient(language, large_print)]
     for folder in sheets(tmp_path, now, patients):
         record = json.loads((folder / "record.json").read_text())
         assert len(record["computed"]["medications"]) == 12
@@ -204,7 +221,11 @@ def test_large_print_headings_are_clearly_larger_than_the_16_pt_text(
     printed = words(folder / "take-home.pdf")
     body = statistics.median(w.height for w in printed) / 1.164
     assert 15.9 <= body < 17.5
+    levels = {line.split(" ")[0] for line in markdown.splitlines() if line.startswith("#")}
+    assert {"#", "##"} <= levels  # a sheet on the day has no third level
     for level, larger in (("# ", 1.6), ("## ", 1.3), ("### ", 1.2)):
+        if level.strip() not in levels:
+            continue
         heading = next(line for line in markdown.splitlines() if line.startswith(level))
         size = _font_size(printed, flat(heading[len(level) :].replace("**", "")))
         assert size >= larger * 16, f"{heading!r} is {size:.1f} pt"

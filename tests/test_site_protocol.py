@@ -120,3 +120,21 @@ def test_site_override_changes_a_hold(tmp_path: Path, site: Site, protocol: Prot
     changed = load_site_protocol(custom)
     assert changed.drugs.find("Eliquis").hold.text == "5 days"
     assert changed.sha256 != protocol.sha256
+
+
+def test_after_care_is_protocol_data_with_sources(protocol: Protocol) -> None:
+    care = protocol.aftercare
+    assert (care.no_driving.hours, care.no_lifting.pounds, care.fever.fahrenheit) == (24, 10, 101)
+    for part in (care.rest, care.no_driving, care.no_lifting, care.bandage_dry, care.fever):
+        assert part.source.startswith("clinical-reference.md section 8")
+
+
+def test_a_bad_after_care_number_names_file_line_field(tmp_path: Path, site: Site) -> None:
+    text = site.find("checklists/protocol/aftercare.yaml").path.read_text()
+    bad = text.replace("no_driving:\n  hours: 24", "no_driving:\n  hours: -24")
+    assert bad != text
+    folder = Site.open(make_site(tmp_path, {"checklists/protocol/aftercare.yaml": bad}))
+    with pytest.raises(InputError) as info:
+        load_site_protocol(folder)
+    number = bad.splitlines().index("  hours: -24") + 1
+    assert f"aftercare.yaml:{number}: no_driving.hours:" in info.value.lines()[0]

@@ -63,7 +63,7 @@ def test_check_on_the_defaults_passes_whatever_the_clock_says(
     monkeypatch.setenv("KYPHOCHECK_NOW", now)
     code, report = check()
     assert code == 0 and fixture_problems(report) == []
-    assert report["documents_rendered"] == usual["documents_rendered"] == 9
+    assert report["documents_rendered"] == usual["documents_rendered"] == 12
     assert report["coverage"] == usual["coverage"] and all(report["coverage"].values())
     code, given = check("--now", now)
     assert code == 0 and given["problems"] == usual["problems"]
@@ -79,7 +79,7 @@ def test_check_on_a_new_site_passes_whatever_the_clock_says(
     monkeypatch.setenv("KYPHOCHECK_NOW", now)
     code, report = check(str(site))
     assert code == 0, [p for p in report["problems"] if p["level"] == "error"]
-    assert report["documents_rendered"] == 9
+    assert report["documents_rendered"] == 12
 
 
 def test_a_fixture_without_now_keeps_the_command_clock(tmp_path: Path) -> None:

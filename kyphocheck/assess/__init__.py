@@ -94,5 +94,8 @@ def assess(
         "medications": medications,
         "fasting": fasting,
         **allergy_computed,
+        # What the take-home sheet says after the procedure, with its sources: in the record,
+        # so the record holds every number the patient was told.
+        "aftercare": protocol.aftercare.model_dump(mode="json"),
     }
     return Assessment(findings=tuple(findings), computed=computed)

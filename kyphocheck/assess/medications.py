@@ -146,6 +146,7 @@ def assess_medications(
             "dose": medication.dose,
             "known": True,
             "generic": drug.generic,
+            "brands": list(drug.brands),  # the take-home sheet names the box at home
             "read_as": matched.known_as if matched.near_miss else None,
             "display": display,
             "class": drug.drug_class,

@@ -119,6 +119,18 @@ def open_site(site: Path | None) -> Site:
     return Site.open(site)
 
 
+def warn_sheet_gaps(site: Site) -> None:
+    """Say once, however many sheets were made, what site.yaml leaves them without.
+
+    A sheet with no phone number to call or no arrival time is one a patient cannot act on.
+    """
+    missing = site.sheet_warning()
+    if missing is not None:
+        from kyphocheck.cli.console import warn
+
+        warn(missing)
+
+
 class FailOn(StrEnum):
     """Severities that make `run` exit with code 3."""
 

@@ -16,6 +16,7 @@ from kyphocheck.cli.options import (
     open_site,
     reports_errors,
     signing_identity,
+    warn_sheet_gaps,
 )
 
 
@@ -146,6 +147,7 @@ def sheet(
     seconds = time.monotonic() - started
     if no_sign:
         warn("--no-sign: the sheets are UNSIGNED drafts")
+    warn_sheet_gaps(the_site)
     typer.echo(
         f"{tally.written} of {len(files)} sheets written to {out} in {seconds:.1f} s"
         f" ({tally.written / max(seconds, 1e-6):.1f} per second)"

@@ -20,11 +20,13 @@ from kyphocheck.cli.options import (
     pdf_workers,
     reports_errors,
     signing_identity,
+    warn_sheet_gaps,
 )
 
 if TYPE_CHECKING:
     from kyphocheck.record.pipeline import RecordResult
     from kyphocheck.signatures.identity import Identity
+    from kyphocheck.site.folder import Site
 
 
 @reports_errors
@@ -89,7 +91,7 @@ def run(
                 prepared = prepared.in_large_print()
             identity = signing_identity(no_sign, passphrase_file, clock)
             result = write_record(the_site, prepared, out_dir, clock, identity, workers)
-        _report(result, fail_on, identity)
+        _report(result, fail_on, identity, the_site)
         return
     from kyphocheck.cli.interactive import session as interactive
     from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
@@ -103,7 +105,7 @@ def run(
         )
         prompter = QuestionaryPrompter()
         result = interactive.start(options, prompter, answers, checklist, DraftStore())
-    _report(result, fail_on, identity)
+    _report(result, fail_on, identity, the_site)
 
 
 @reports_errors
@@ -144,7 +146,7 @@ def resume(
         identity = signing_identity(unsigned, passphrase_file, clock)
         options = interactive.Options(the_site, clock, out, unsigned, identity, workers)
         result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
-    _report(result, fail_on, identity)
+    _report(result, fail_on, identity, the_site)
 
 
 @reports_errors
@@ -189,13 +191,16 @@ def _confirm(question: str) -> bool:
         return False
 
 
-def _report(result: RecordResult, fail_on: FailOn | None, identity: Identity | None) -> None:
+def _report(
+    result: RecordResult, fail_on: FailOn | None, identity: Identity | None, site: Site
+) -> None:
     """Warnings, findings, the folder, and who signed (or that nobody did)."""
     from kyphocheck.cli.console import warn
     from kyphocheck.cli.output import print_run_result, print_signed_by
 
     for message in result.warnings:
         warn(message)
+    warn_sheet_gaps(site)
     if identity is None:
         warn("--no-sign: the record is an UNSIGNED draft")
     print_run_result(result)

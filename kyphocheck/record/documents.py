@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from kyphocheck.header import ANESTHESIA_WORDS
 from kyphocheck.record.render import make_environment, render, template_hashes
+from kyphocheck.record.take_home import sheet_context
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.checklist_files import Item
 from kyphocheck.site.drug_names import normalise_name
@@ -115,6 +116,7 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
             a["substance"] for a in record["computed"]["allergies"] if not a.get("category")
         ),
         "site": {"name": site.config.name, "clinic_phone": site.config.clinic_phone},
+        "sheet": sheet_context(record, site.config),
         "signed": record["signature"] is not None,
     }
 

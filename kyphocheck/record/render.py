@@ -30,6 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import BoundedSandbox
+from kyphocheck.record.time_words import TimeWords
 
 # A document is a few pages; a template that writes more is looping out of control.
 MAX_OUTPUT = 2_000_000
@@ -200,6 +201,7 @@ def make_environment(
         clock=clock,
         markdown=escape_markdown,
     )
+    env.filters.update(TimeWords(zone, language).filters())  # "midnight", "Friday evening"
     return env
 
 

@@ -20,6 +20,9 @@ from kyphocheck.schema import Strict, validation_problems
 from kyphocheck.yamlio import load_data_file
 
 SITE_ENV = "KYPHOCHECK_SITE"
+# What a patient's sheet needs from site.yaml: who to call, and when and where to arrive.
+# `kyphocheck check` requires them of a site; a run without them warns.
+SHEET_FIELDS = ("clinic_phone", "arrive_minutes_before", "arrival_place")
 
 
 def defaults_root() -> Path:
@@ -43,6 +46,13 @@ class SiteConfig(Strict):
     name: str = "kyphocheck"
     timezone: str | None = None
     clinic_phone: str | None = None
+    # A phone answered day and night (the sheet's "24-hour phone"); else the sheet says to
+    # go to the emergency room when the office is closed.
+    after_hours_phone: str | None = None
+    # How long before the scheduled start the patient arrives, and where ("Main Hospital,
+    # 2nd floor, Surgery Check-in").
+    arrive_minutes_before: int | None = Field(default=None, ge=0, le=24 * 60)
+    arrival_place: str | None = None
     output_folder: str | None = None
     trust_anchors: tuple[str, ...] = ()
     # The highest grade any formula may give a patient sheet; reading_targets are stricter
@@ -51,6 +61,11 @@ class SiteConfig(Strict):
     reading_targets: dict[ReadingFormula, Annotated[float, Field(gt=0)] | None] = Field(
         default_factory=dict
     )
+
+    def missing_for_sheets(self) -> list[str]:
+        """The SHEET_FIELDS this site.yaml leaves out."""
+        values = {name: getattr(self, name) for name in SHEET_FIELDS}
+        return [name for name, value in values.items() if value is None or str(value).strip() == ""]
 
     @field_validator("timezone")
     @classmethod
@@ -127,6 +142,23 @@ class Site:
     def template_dirs(self) -> list[Path]:
         """Template folders, the site's first."""
         return [base / "templates" for base in self.search_path if (base / "templates").is_dir()]
+
+    def sheet_warning(self) -> str | None:
+        """What the take-home sheets will lack for want of site.yaml fields, said once a run."""
+        missing = self.config.missing_for_sheets()
+        if not missing:
+            return None
+        lacks = []
+        if "clinic_phone" in missing:
+            lacks.append("no phone number to call")
+        if {"arrive_minutes_before", "arrival_place"} & set(missing):
+            lacks.append("no arrival time or place")
+        where = (
+            "no site folder (--site)"
+            if self.root is None
+            else f"{self.root / 'site.yaml'} sets no {', '.join(missing)}"
+        )
+        return f"{where}: the take-home sheet has {' and '.join(lacks)}"
 
     @cached_property
     def config(self) -> SiteConfig:

@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError, model_validator
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.header import Anesthesia
 from kyphocheck.schema import Severity, Sourced, Strict, validation_problems
+from kyphocheck.site.aftercare import AfterCare
 from kyphocheck.site.drug_names import near_misses
 from kyphocheck.site.drugs import DrugTable, normalise_name
 from kyphocheck.site.folder import DataFile
@@ -31,6 +32,7 @@ PROTOCOL_FILES = (
     "thresholds.yaml",
     "allergies.yaml",
     "antibiotics.yaml",
+    "aftercare.yaml",
 )
 
 
@@ -310,6 +312,7 @@ class Protocol(Strict):
     thresholds: Thresholds
     allergies: AllergyRules
     antibiotics: AntibioticRules
+    aftercare: AfterCare
     sha256: str
     files: dict[str, str]
 
@@ -330,6 +333,7 @@ _PARTS: dict[str, tuple[str, Callable[..., Strict]]] = {
     "thresholds.yaml": ("thresholds", Thresholds.model_validate),
     "allergies.yaml": ("allergies", AllergyRules.model_validate),
     "antibiotics.yaml": ("antibiotics", AntibioticRules.model_validate),
+    "aftercare.yaml": ("aftercare", AfterCare.model_validate),
 }
 
 

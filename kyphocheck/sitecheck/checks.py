@@ -37,6 +37,7 @@ from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
 from kyphocheck.sitecheck.fixtures import Fixture, find_fixtures, fixture_zone, morning_of
 from kyphocheck.sitecheck.readability import ReadingPolicy, reading_grades, reading_policy
 from kyphocheck.sitecheck.report import CheckReport, Level, SiteProblem
+from kyphocheck.sitecheck.site_fields import sheet_field_problems
 from kyphocheck.sitecheck.vocabulary import unrecognised_words
 from kyphocheck.times import Clock
 from kyphocheck.yamlio import LineDict, LineList
@@ -69,6 +70,9 @@ def _check_everything(
         site.config  # noqa: B018 - loads and validates site.yaml
     except InputError as exc:
         _add_lines(report, exc, "schema")
+        missing = []
+    else:
+        missing = sheet_field_problems(site)  # reported after rendering, which they do not stop
     protocol = _check_protocol(site, report)
     policy = None
     try:
@@ -88,6 +92,8 @@ def _check_everything(
                 site, fixture, checklists, protocol, templates, policy, now, printing, report
             )
     _report_coverage(checklists, report)
+    for problem in missing:
+        report.add(problem)
 
 
 def _show_relative_to(root: Path, report: CheckReport) -> None:
