@@ -29,7 +29,7 @@ from kyphocheck.cli.interactive.screen import (
 )
 from kyphocheck.cli.output import SEVERITY_STYLE
 from kyphocheck.interview.state import Interview
-from kyphocheck.times import describe, format_local, parse_datetime, parse_user_datetime
+from kyphocheck.times import as_local, describe, format_local, parse_user_datetime
 
 
 def medication_line(interview: Interview, index: int) -> Text:
@@ -250,7 +250,7 @@ def typed_moment(raw: str, zone: ZoneInfo) -> str:
 
     A time from an answers file has no offset: it is a wall-clock time in that zone.
     """
-    return parse_datetime(raw, zone).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return as_local(raw, zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _known_name(prompter: Prompter, drugs: Any, names: list[str], typed: str) -> str:
