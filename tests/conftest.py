@@ -12,12 +12,15 @@ import pytest
 import yaml
 
 from kyphocheck.assess import Assessment, assess
+from kyphocheck.cli.interactive.session import Options
 from kyphocheck.intake.answers_file import AnswersFile, build_encounter
 from kyphocheck.intake.encounter import Encounter
+from kyphocheck.interview.drafts import DraftStore
 from kyphocheck.site.checklist import Checklist, load_checklist
 from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import Protocol
+from kyphocheck.times import Clock
 from kyphocheck.yamlio import parse_data_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,3 +169,14 @@ def build(site: Site, protocol: Protocol) -> Builder:
 def by_id(assessment: Assessment) -> dict[str, str]:
     """Finding id -> severity."""
     return {f.id: f.severity.value for f in assessment.findings}
+
+
+# The interactive flow's tests: a run on the example's fixed clock, unsigned, drafts in tmp.
+@pytest.fixture
+def options(tmp_path: Path, site: Site) -> Options:
+    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DraftStore:
+    return DraftStore(tmp_path / "drafts")

@@ -18,16 +18,6 @@ from tests import walk
 from tests.conftest import EXAMPLE, NOW, example_data, write_answers
 
 
-@pytest.fixture
-def options(tmp_path: Path, site: Site) -> Options:
-    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "drafts")
-
-
 def record_of(folder: Path) -> bytes:
     return (folder / "record.json").read_bytes()
 

@@ -10,19 +10,7 @@ import pytest
 from kyphocheck.cli.interactive.prompts import ScriptedPrompter
 from kyphocheck.cli.interactive.session import Interrupted, Options, resume, start
 from kyphocheck.interview.drafts import DraftStore
-from kyphocheck.site.folder import Site
-from kyphocheck.times import Clock
-from tests.conftest import NOW, example_data, write_answers
-
-
-@pytest.fixture
-def options(tmp_path: Path, site: Site) -> Options:
-    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "drafts")
+from tests.conftest import example_data, write_answers
 
 
 def run(tmp_path: Path, options: Options, store: DraftStore, script: list[Any]) -> dict[str, Any]:

@@ -11,10 +11,8 @@ from kyphocheck.cli.interactive.prompts import ScriptedPrompter
 from kyphocheck.cli.interactive.session import Interrupted, Options, resume, start
 from kyphocheck.interview.drafts import DraftStore
 from kyphocheck.record.pipeline import RecordResult
-from kyphocheck.site.folder import Site
-from kyphocheck.times import Clock
 from tests import walk
-from tests.conftest import NOW, example_data, write_answers
+from tests.conftest import example_data, write_answers
 
 IDENTITY = "Identity verified with two identifiers (name and date of birth) and the wristband?"
 PANEL = [
@@ -24,16 +22,6 @@ PANEL = [
     "Kyphoplasty at T12, L1 · moderate sedation · Dr. A. Patel",
     "Scheduled Tuesday 1 December 2026, 08:30 CST",
 ]
-
-
-@pytest.fixture
-def options(tmp_path: Path, site: Site) -> Options:
-    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "drafts")
 
 
 class Watching(ScriptedPrompter):

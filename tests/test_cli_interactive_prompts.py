@@ -8,8 +8,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from kyphocheck.cli.interactive.prompts import ScriptedPrompter
 from kyphocheck.cli.interactive.session import Options, start
 from kyphocheck.interview.drafts import DraftStore
@@ -19,16 +17,6 @@ from tests.conftest import NOW, example_data, write_answers
 
 ANTIBIOTIC = "Antibiotic prophylaxis plan"
 TIME_ZONE = "Time zone (IANA, e.g. America/Chicago)"
-
-
-@pytest.fixture
-def options(tmp_path: Path, site: Site) -> Options:
-    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "drafts")
 
 
 def run_with(

@@ -16,21 +16,9 @@ from kyphocheck.cli.interactive.prompts import ESCAPE, ScriptedPrompter
 from kyphocheck.cli.interactive.session import Options, start
 from kyphocheck.interview.drafts import DraftStore
 from kyphocheck.record.pipeline import RecordResult
-from kyphocheck.site.folder import Site
-from kyphocheck.times import Clock
-from tests.conftest import NOW, example_data, write_answers
+from tests.conftest import example_data, write_answers
 
 PLATELETS_40 = "Platelet count 40 x10^9/L is below 50 x10^9/L"
-
-
-@pytest.fixture
-def options(tmp_path: Path, site: Site) -> Options:
-    return Options(site, Clock(NOW, fixed=True), tmp_path / "out", no_sign=True)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "drafts")
 
 
 def run(
