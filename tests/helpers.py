@@ -6,7 +6,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from kyphocheck.site.folder import defaults_root
+from kyphocheck.site.folder import Site, defaults_root
 
 # What `kyphocheck check` requires of a site's site.yaml (the take-home sheet's phone and
 # arrival), for the site folders tests make without a site.yaml of their own.
@@ -28,3 +28,12 @@ def make_site(tmp_path: Path, files: dict[str, str], copy_defaults: bool = False
         path.write_text(textwrap.dedent(text).lstrip())
     site.mkdir(exist_ok=True)
     return site
+
+
+def site_with_drugs(tmp_path: Path, site: Site, old: str, new: str) -> Site:
+    """A site whose drugs.yaml is the default one with `old` (which must be there) as `new`."""
+    drugs = (site.defaults / "checklists/protocol/drugs.yaml").read_text()
+    assert old in drugs
+    return Site.open(
+        make_site(tmp_path, {"checklists/protocol/drugs.yaml": drugs.replace(old, new, 1)})
+    )

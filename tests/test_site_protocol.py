@@ -12,7 +12,7 @@ from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
 from kyphocheck.sitecheck.checks import unconfirmed_rows
-from tests.helpers import make_site
+from tests.helpers import make_site, site_with_drugs
 
 
 def test_every_drug_has_a_source_and_a_known_class(protocol: Protocol) -> None:
@@ -79,22 +79,14 @@ def test_bad_durations(duration: dict) -> None:
         Duration.model_validate(duration)
 
 
-def _site_with_drugs(tmp_path: Path, site: Site, old: str, new: str) -> Site:
-    drugs = (site.defaults / "checklists/protocol/drugs.yaml").read_text()
-    assert old in drugs
-    return Site.open(
-        make_site(tmp_path, {"checklists/protocol/drugs.yaml": drugs.replace(old, new, 1)})
-    )
-
-
 def test_a_brand_given_to_two_drugs_is_refused(tmp_path: Path, site: Site) -> None:
-    bad = _site_with_drugs(tmp_path, site, "brands: [Xarelto]", "brands: [Xarelto, Eliquis]")
+    bad = site_with_drugs(tmp_path, site, "brands: [Xarelto]", "brands: [Xarelto, Eliquis]")
     with pytest.raises(InputError, match="the name 'Eliquis' is given to rivaroxaban and apixaban"):
         load_site_protocol(bad)
 
 
 def test_bad_protocol_row_names_file_line_field(tmp_path: Path, site: Site) -> None:
-    bad = _site_with_drugs(
+    bad = site_with_drugs(
         tmp_path,
         site,
         "    hold: {days: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",
@@ -111,7 +103,7 @@ def test_bad_protocol_row_names_file_line_field(tmp_path: Path, site: Site) -> N
 
 
 def test_site_override_changes_a_hold(tmp_path: Path, site: Site, protocol: Protocol) -> None:
-    custom = _site_with_drugs(
+    custom = site_with_drugs(
         tmp_path,
         site,
         "    hold: {days: 3}\n    restart: {hours: 24}\n    confirm: true\n    advice: some sites",

@@ -147,7 +147,9 @@ def assess_medications(
             "known": True,
             "generic": drug.generic,
             "brands": list(drug.brands),  # the take-home sheet names the box at home
-            "read_as": matched.known_as if matched.near_miss else None,
+            "generic_names": table.names_in_languages(drug),  # and in the patient's language
+            # The table's spelling a misspelled name was read as ("Eliquis", "apixaban").
+            "read_as": (matched.known_as or drug.generic) if matched.near_miss else None,
             "display": display,
             "class": drug.drug_class,
             "class_label": drug_class.label,

@@ -150,6 +150,17 @@ class DrugPolicy(Strict):
     source_other_bleeding_risk: str | None = None
 
 
+class GenericNames(Sourced):
+    """The generic names in one language: a combination is named by its parts."""
+
+    names: dict[str, str]
+
+    def of(self, generic: str) -> str | None:
+        """The name of a generic in this language, None when a part has none."""
+        parts = [self.names.get(part) for part in generic.split("/")]
+        return "/".join(p for p in parts if p) if all(parts) else None
+
+
 @dataclass(frozen=True)
 class NameMatch:
     """What a typed medicine name was read as."""
@@ -181,6 +192,8 @@ class DrugTable(Strict):
     policy: DrugPolicy
     classes: dict[str, DrugClass]
     drugs: tuple[Drug, ...]
+    # Language code -> the generic names the take-home sheet uses in it.
+    generic_names: dict[str, GenericNames] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -202,7 +215,19 @@ class DrugTable(Strict):
                         f"the name '{name}' is given to {seen[key]} and {drug.generic}"
                     )
                 seen[key] = drug.generic
+        parts = {part for drug in self.drugs for part in drug.generic.split("/")}
+        for language, named in self.generic_names.items():
+            unknown = sorted(set(named.names) - parts)
+            if unknown:
+                raise ValueError(
+                    f"generic_names.{language}: '{unknown[0]}' is not a generic of the table"
+                )
         return self
+
+    def names_in_languages(self, drug: Drug) -> dict[str, str]:
+        """The generic's name in each language that names it ({"es": "apixabán"})."""
+        named = {language: g.of(drug.generic) for language, g in self.generic_names.items()}
+        return {language: name for language, name in named.items() if name}
 
     @cached_property
     def by_name(self) -> dict[str, Drug]:
