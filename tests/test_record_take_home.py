@@ -34,7 +34,10 @@ def test_an_open_stop_puts_call_us_today_first(tmp_path: Path, site: Site, langu
     assert draft.record["cleared"] is False
     first = first_block(sheet)
     assert first.startswith(f"> **{CALL_US[language]}")
-    assert "warfarin (Coumadin, Jantoven)" in first  # taken after its limit
+    # Taken after its limit; named in the reader's language, with the brands on the box.
+    assert {"en": "warfarin (Coumadin, Jantoven)", "es": "warfarina (Coumadin, Jantoven)"}[
+        language
+    ] in first
     assert "(INR)" in first  # in plain words, with the test's name
     assert "555-0100" in first
     # The warfarin deadline has gone by: never given as one that can still be met.
@@ -67,7 +70,7 @@ def test_a_passed_deadline_without_a_known_last_dose_asks_to_call(
     assert draft.record["cleared"] is True  # a notify finding only: the sheet still asks
     first = first_block(sheet)
     assert first.startswith(f"> **{CALL_US[language]}")
-    assert "Eliquis (apixaban)" in first
+    assert {"en": "Eliquis (apixaban)", "es": "Eliquis (apixabán)"}[language] in first
     assert "no later than" not in sheet and "a más tardar" not in sheet
 
 
@@ -175,9 +178,13 @@ def test_aspirin_after_a_stent_and_fish_oil_are_asked_about(
     sheet, _ = make_sheet(tmp_path, site, AHEAD, language)
     medicines = sheet[sheet.index(keep) :]
     ask_part, keep_part = medicines[medicines.index(ask) :], medicines[: medicines.index(ask)]
-    assert "**aspirin**" in ask_part and "**fish oil**" in ask_part
-    assert "aspirin" not in keep_part and "fish oil" not in keep_part
-    assert "**sertraline**" in keep_part
+    aspirin, fish_oil, sertraline = {
+        "en": ("aspirin", "fish oil", "sertraline"),
+        "es": ("aspirina", "aceite de pescado", "sertralina"),
+    }[language]
+    assert f"**{aspirin}" in ask_part and f"**{fish_oil}" in ask_part
+    assert aspirin not in keep_part and fish_oil not in keep_part
+    assert f"**{sertraline}" in keep_part
 
 
 # The numbers each after-care rule is said with, by topic: one value per topic on a sheet.
@@ -256,7 +263,7 @@ def test_the_after_care_numbers_come_from_the_data(tmp_path: Path, language: str
                 "Llegue": "a las 7:30 a. m. del martes 1 de diciembre, a Main Hospital, 2nd floor",
                 "Deje de comer": "a las 12:30 a. m. del martes 1 de diciembre (la noche del lunes)",
                 "Deje los líquidos claros": "a las 6:30 a. m. del martes 1 de diciembre",
-                "Eliquis (apixaban)": "Última dosis: la noche del viernes",
+                "Eliquis (apixabán)": "Última dosis: la noche del viernes",
                 "Quién le lleva": "Ana Lopez",
                 "Teléfono, de día o de noche": "555-0199",
             },

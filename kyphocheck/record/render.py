@@ -30,6 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.expressions import BoundedSandbox
+from kyphocheck.record.take_home import medicine_name, name_list
 from kyphocheck.record.time_words import TimeWords
 
 # A document is a few pages; a template that writes more is looping out of control.
@@ -202,6 +203,10 @@ def make_environment(
         markdown=escape_markdown,
     )
     env.filters.update(TimeWords(zone, language).filters())  # "midnight", "Friday evening"
+    env.filters.update(
+        medicine=lambda m: medicine_name(m, language),  # "Eliquis (apixabán)"
+        names=lambda items, conjunction: name_list(items, conjunction),  # "A, B y C"
+    )
     return env
 
 

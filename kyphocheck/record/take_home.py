@@ -10,12 +10,15 @@ the same values as the text, so the two cannot disagree.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from kyphocheck.assess.outcome import Outcome
 from kyphocheck.record.time_words import first_part_after, last_part_before, part_of
+from kyphocheck.site.drug_names import normalise_name
 from kyphocheck.site.folder import SiteConfig
 
 # Finding ids whose reason the sheet words from the medicine they name.
@@ -63,23 +66,53 @@ def _held(medication: dict[str, Any]) -> bool:
     return bool(medication.get("known") and medication.get("latest_permitted_dose"))
 
 
-def medicine_name(medication: dict[str, Any]) -> str:
-    """The name the patient knows, with the other names of the same medicine.
+def medicine_name(medication: dict[str, Any], language: str = "en") -> str:
+    """The name the patient knows, with the other names of the same medicine, in `language`.
 
-    "Eliquis (apixaban)" as the patient named it; "warfarin (Coumadin, Jantoven)" for a
-    generic with brands, so the box at home is found whichever name it carries.
+    "Eliquis (apixaban)" as the patient named it ("Eliquis (apixabán)" in Spanish); "warfarin
+    (Coumadin, Jantoven)" for a generic with brands, so the box at home is found whichever
+    name it carries. A misspelled name is given as the table's spelling it was read as; a
+    medicine the table does not know, as typed.
     """
-    display = str(medication.get("display") or medication["name"])
-    generic = str(medication.get("generic") or "")
+    generic = medication.get("generic")
+    if not generic:
+        return str(medication["name"])
+    local = str((medication.get("generic_names") or {}).get(language) or generic)
+    known_as = str(medication.get("read_as") or medication["name"])
+    if normalise_name(known_as) != generic:
+        return f"{known_as} ({local})"
     # Brands, not other words for the generic ("omega-3" for fish oil, "baby aspirin").
     brands = [
         b
         for b in medication.get("brands") or ()
         if b[:1].isupper() and generic.lower() not in b.lower()
     ][:_BRANDS_SHOWN]
-    if display == generic and brands:
-        return f"{display} ({', '.join(brands)})"
-    return display
+    return f"{local} ({', '.join(brands)})" if brands else local
+
+
+def name_list(names: Iterable[str], conjunction: str) -> str:
+    """Names joined as a sentence does: "A, B and C".
+
+    Spanish "y" is "e" before an i sound ("Plavix e ibuprofeno"), and "o" is "u" before an o
+    sound ("Plavix u Ozempic").
+    """
+    items = list(names)
+    if len(items) < 2:
+        return "".join(items)
+    last = items[-1]
+    if conjunction == "y" and re.match(r"h?i(?![aeiouáéíóú])", last, re.IGNORECASE):
+        conjunction = "e"
+    elif conjunction == "o" and re.match(r"h?o", last, re.IGNORECASE):
+        conjunction = "u"
+    return f"{', '.join(items[:-1])} {conjunction} {last}"
+
+
+_NAMING = ("name", "generic", "generic_names", "read_as", "brands")
+
+
+def _naming(medication: dict[str, Any]) -> dict[str, Any]:
+    """What `medicine_name` needs of a record's medication entry."""
+    return {key: medication.get(key) for key in _NAMING}
 
 
 def _hold(medication: dict[str, Any], made: datetime, outcome: Outcome) -> dict[str, Any]:
@@ -95,7 +128,7 @@ def _hold(medication: dict[str, Any], made: datetime, outcome: Outcome) -> dict[
     last_day, _ = last_part_before(deadline.astimezone(made.tzinfo))
     restart = medication.get("restart_after")
     return {
-        "name": medicine_name(medication),
+        "medicine": _naming(medication),  # the templates name it in their language
         "generic": medication.get("generic"),
         "deadline": medication["latest_permitted_dose"],
         "last_day": _noon(last_day).isoformat(),
@@ -128,7 +161,7 @@ def _call_us(outcome: Outcome, holds: list[dict[str, Any]]) -> list[dict[str, An
     for hold in holds:
         if hold["late"]:
             kind = "hold_not_met" if hold["taken_after"] else "last_dose_unknown"
-            reasons.append({"kind": kind, "detail": None, "medicine": hold["name"]})
+            reasons.append({"kind": kind, "detail": None, "medicine": hold["medicine"]})
     for finding in outcome.open_stops:
         kind, _, detail = finding.id.partition(":")
         if kind in _HOLD_FINDINGS:
@@ -240,17 +273,30 @@ def _calendar(
     today = part_of(made)[0].date()
     days: dict[date, list[dict[str, Any]]] = {}
 
-    def add(when: str, column: str, kind: str, name: str | None = None, on: str = "") -> None:
-        """An event at `when`, on the reader's day of `on` (a part of day's) or of `when`."""
+    def add(
+        when: str, column: str, kind: str, medicine: dict[str, Any] | None = None, on: str = ""
+    ) -> None:
+        """An event at `when`, on the reader's day of `on` (a part of day's) or of `when`.
+
+        Medicines with the same event at the same time are one event that names them all
+        ("Start Eliquis and Plavix again ..."): a cell of twelve sentences does not fit a page
+        in large print.
+        """
         moment = datetime.fromisoformat(on or when).astimezone(made.tzinfo)
         day = part_of(moment)[0].date()
-        if day >= today:
-            event = {"kind": kind, "column": column, "when": when, "name": name}
-            days.setdefault(day, []).append(event)
+        if day < today:
+            return
+        events = days.setdefault(day, [])
+        same = [e for e in events if (e["kind"], e["when"]) == (kind, when)]
+        if same and medicine is not None:
+            same[0]["medicines"].append(medicine)
+            return
+        medicines = [medicine] if medicine is not None else []
+        events.append({"kind": kind, "column": column, "when": when, "medicines": medicines})
 
     for hold in holds:
         if not hold["started"]:
-            add(hold["deadline"], "medicines", "last_dose", hold["name"], hold["last_day"])
+            add(hold["deadline"], "medicines", "last_dose", hold["medicine"], hold["last_day"])
     if premedication is not None:
         for group in premedication["home"]:
             add(group["at"], "medicines", "allergy_home")
@@ -262,7 +308,9 @@ def _calendar(
         add(fasting["stop_liquids_at"], "food", "stop_liquids")
     for hold in holds:
         if hold["restart_after"]:
-            add(hold["restart_after"], "medicines", "restart", hold["name"], hold["restart_day"])
+            add(
+                hold["restart_after"], "medicines", "restart", hold["medicine"], hold["restart_day"]
+            )
     rows: list[dict[str, Any]] = []
     # From the first day with something to do (today, if a medicine is already stopped).
     day = min(days, default=today)
@@ -273,7 +321,7 @@ def _calendar(
             "from": datetime.combine(day, time(12), made.tzinfo).isoformat(),
             "to": None,
             "events": sorted(days.get(day, []), key=lambda e: datetime.fromisoformat(e["when"])),
-            "not_taking": [h["name"] for h in holds if _not_taking(h, day)],
+            "not_taking": [h["medicine"] for h in holds if _not_taking(h, day)],
             "procedure_day": day == scheduled.date(),
             "after_procedure": day > scheduled.date(),
         }
