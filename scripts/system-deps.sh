@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages kyphocheck needs beside Python: Pango for WeasyPrint, HarfBuzz's subsetter
-# (fast font subsetting), DejaVu fonts, and openssl and poppler-utils for the tests that check
+# (fast font subsetting), DejaVu fonts, and openssl, poppler-utils and qpdf for the tests that check
 # records with outsiders' tools. Installs what is missing with apt-get when it can.
 set -euo pipefail
 
@@ -12,6 +12,8 @@ have_lib "libharfbuzz-subset.so" || missing+=(libharfbuzz-subset0)
 fc-list 2>/dev/null | grep -q "DejaVu Sans" || missing+=(fonts-dejavu-core)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
+# qpdf checks the signed PDFs' structure in the tests, independently of pyHanko.
+command -v qpdf >/dev/null || missing+=(qpdf)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -224,7 +224,7 @@ def test_pdf_text_metadata_and_pages(record: Path) -> None:
         capture_output=True,
         text=True,
     ).stdout
-    assert 'pdfaid:part="3"' in info and 'pdfaid:conformance="B"' in info
+    assert 'pdfaid:part="3"' in info and 'pdfaid:conformance="A"' in info
     pages = int(
         next(
             line.split()[-1]

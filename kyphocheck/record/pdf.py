@@ -1,7 +1,8 @@
 """PDFs made from the same Markdown as the Markdown documents, so the two never disagree.
 
 Markdown -> HTML (markdown-it-py, raw HTML disabled) -> a sandboxed, autoescaped HTML layout with
-a print stylesheet -> WeasyPrint, as PDF/A-3b with record.json attached (relationship Data).
+a print stylesheet -> WeasyPrint, as tagged PDF/A-3a (PDF/A-3b plus a structure tree and /Lang)
+with record.json attached (relationship Data).
 WeasyPrint is imported here only (and in resources.py, which only `render_pdf` imports), so
 commands that make no PDF never load it. A PDF loads only files in the template folders. Fonts are
 subsetted by HarfBuzz (libharfbuzz-subset0): fontTools, WeasyPrint's fallback, took most of the
@@ -214,7 +215,7 @@ def page_html(request: PdfRequest) -> str:
 
 
 def render_pdf(request: PdfRequest) -> bytes:
-    """One PDF/A-3b document with the record attached (a worker's job)."""
+    """One PDF/A-3a document with the record attached (a worker's job)."""
     _import_weasyprint()
     from weasyprint import HTML, Attachment
 
@@ -239,7 +240,9 @@ def render_pdf(request: PdfRequest) -> bytes:
     with contextlib.suppress(RefusedResource):  # the fetcher keeps what it refused
         pdf = document.write_pdf(
             font_config=_font_config(template_dirs),
-            pdf_variant="pdf/a-3b",
+            # PDF/A-3a: -3b plus tags (a structure tree, /Lang from <html lang>, headings as
+            # H1/H2), so a screen reader reads the sheet in order (issue 14).
+            pdf_variant="pdf/a-3a",
             attachments=[attachment],
             pdf_identifier=record["record_id"].encode(),
         )

@@ -64,9 +64,10 @@ def sign_pdf(pdf: bytes, identity: Identity, reason: str, role: str) -> bytes:
         NoEncryption,
         PrivateFormat,
     )
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from kyphocheck.signatures.pdfa import pdfa_writer
 
     certificate = x509.Certificate.load(identity.certificate.public_bytes(Encoding.DER))
     key = keys.PrivateKeyInfo.load(
@@ -85,7 +86,7 @@ def sign_pdf(pdf: bytes, identity: Identity, reason: str, role: str) -> bytes:
         reason=reason,
         name=identity.name,
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = pdfa_writer(pdf, identity)  # stays PDF/A-3: PDF 1.7, metadata agreeing (pdfa.py)
     output = io.BytesIO()
     signers.sign_pdf(
         writer,
