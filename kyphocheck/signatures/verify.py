@@ -4,6 +4,12 @@ Every check is a row (file, check, result). Any exception from a library is a fa
 its reason, never a traceback; the command passes only when every row passed. A signature
 passes only when its cryptography holds, its signer is trusted, and its container holds
 nothing kyphocheck would not have written (structure.py): any change to any byte fails.
+
+Certificates are judged at the signing time, not today (records are kept for years): a
+signature made while its certificate was valid still verifies after the certificate expires,
+and says so; one made outside the validity fails, a self-signed signer trusted directly too.
+The time is the signer's own claim (CMS signingTime, or the PDF signature's /M) and the
+result says it is not proven.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,17 +70,23 @@ class Verifier:
     trusted: list[Any]
     results: list[Check] = field(default_factory=list)
     signers: list[SignerSeen] = field(default_factory=list)
-    context: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         import logging
 
-        from pyhanko_certvalidator import ValidationContext
-
         # pyHanko logs every failed validation with a traceback; here a failure is a result.
         for name in ("pyhanko", "pyhanko_certvalidator"):
             logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-        self.context = ValidationContext(trust_roots=self.trusted, allow_fetching=False)
+
+    def context_at(self, moment: datetime | None) -> Any:
+        """A validation context that judges certificates at `moment`, the signing time.
+
+        Records are kept for years: a certificate that has expired since is judged by whether it
+        was valid when it signed, not today. Without a signing time, today.
+        """
+        from pyhanko_certvalidator import ValidationContext
+
+        return ValidationContext(trust_roots=self.trusted, allow_fetching=False, moment=moment)
 
     def add(self, file: Path, check: str, ok: bool, detail: str = "") -> None:
         """Record one result."""
@@ -100,15 +113,18 @@ class Verifier:
                 raise ValueError("not a DER CMS SignedData")
             signed_data = content["content"]
             parse_problems = der_problems(der)
+            claimed = _claimed_signing_time(signed_data)
             status = asyncio.run(
                 async_validate_detached_cms(
-                    path.read_bytes(), signed_data, signer_validation_context=self.context
+                    path.read_bytes(),
+                    signed_data,
+                    signer_validation_context=self.context_at(claimed),
                 )
             )
         except Exception as exc:  # noqa: BLE001 - any library failure is a failed check
             self.add(path, "CMS signature", False, f"cannot be checked: {exc}")
             return
-        self._signature_result(path, "CMS signature", status, signed_data, parse_problems)
+        self._signature_result(path, "CMS signature", status, signed_data, parse_problems, claimed)
 
     # -- PDF --------------------------------------------------------------------------------
 
@@ -130,9 +146,13 @@ class Verifier:
                 byte_range = byte_range_of(embedded.sig_object)
                 gap_problems, der = pdf_contents_problems(data, byte_range)
                 gap_problems += der_problems(der) if der else []
-                status = validate_pdf_signature(embedded, self.context)
                 signed_data = cms.ContentInfo.load(der)["content"] if der else None
-                self._signature_result(path, "PDF signature", status, signed_data, gap_problems)
+                # PAdES keeps the signer's time in the signature dictionary (/M), not in the CMS.
+                claimed = embedded.self_reported_timestamp
+                status = validate_pdf_signature(embedded, self.context_at(claimed))
+                self._signature_result(
+                    path, "PDF signature", status, signed_data, gap_problems, claimed
+                )
                 # pyHanko's bottom line alone does not fail on bytes appended after the
                 # signed revision: require the signature to cover the whole file.
                 end = byte_range[2] + byte_range[3]
@@ -176,8 +196,10 @@ class Verifier:
         status: Any,
         signed_data: Any,
         problems: list[str] | None = None,
+        signed_at: datetime | None = None,
     ) -> None:
         problems = list(problems or [])
+        notes: list[str] = []
         if not status.intact:
             problems.append("the signed content was changed")
         if not status.valid:
@@ -194,11 +216,50 @@ class Verifier:
                 problems.append("the signature container cannot be read")
             else:
                 problems += signed_data_problems(signed_data, seen, validated)
+            timing, notes = _validity_at_signing(signer, signed_at)
+            problems += timing
         except Exception as exc:  # noqa: BLE001 - any library failure is a failed check
             seen = "?"
             problems.append(f"the signer cannot be read ({exc})")
-        detail = "; ".join(problems) if problems else f"signer {seen[:16]}"
+        detail = "; ".join(problems) if problems else "; ".join([f"signer {seen[:16]}", *notes])
         self.add(path, check, not problems, detail)
+
+
+def _claimed_signing_time(signed_data: Any) -> datetime | None:
+    """The signing time the signer put in its signed attributes (its own claim)."""
+    for attribute in signed_data["signer_infos"][0]["signed_attrs"]:
+        if attribute["type"].native == "signing_time":
+            value = attribute["values"][0].native
+            return value if isinstance(value, datetime) else None
+    return None
+
+
+def _validity_at_signing(
+    certificate: Any, signed_at: datetime | None
+) -> tuple[list[str], list[str]]:
+    """Problems and notes on the signer's certificate at the time of signing.
+
+    Checked here for every signer, a self-signed one trusted directly too (a trust anchor's
+    validity is not part of path validation). A signature made while the certificate was
+    valid verifies after it expires, and says so.
+    """
+    validity = certificate["tbs_certificate"]["validity"]
+    not_before = validity["not_before"].native
+    not_after = validity["not_after"].native
+    if signed_at is None:
+        return ["the signature carries no signing time"], []
+    if not not_before <= signed_at <= not_after:
+        return [
+            f"signed on {signed_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, outside the "
+            f"certificate's validity {not_before:%Y-%m-%d} to {not_after:%Y-%m-%d}"
+        ], []
+    notes = []
+    if not_after < datetime.now(UTC):
+        notes.append(f"certificate expired since {not_after:%Y-%m-%d}; signed while valid")
+    # Until a trusted timestamp proves it, the time is what the signer's machine said.
+    claimed = signed_at.astimezone(UTC)
+    notes.append(f"signed {claimed:%Y-%m-%d %H:%M} UTC: time claimed by the signer, not proven")
+    return [], notes
 
 
 def _common_name(certificate: Any) -> str:
