@@ -37,3 +37,9 @@ def site_with_drugs(tmp_path: Path, site: Site, old: str, new: str) -> Site:
     return Site.open(
         make_site(tmp_path, {"checklists/protocol/drugs.yaml": drugs.replace(old, new, 1)})
     )
+
+
+def record_folders(out: Path) -> list[Path]:
+    """The record folders in an output folder, in name order: not its log.jsonl, nothing
+    being written (dot names)."""
+    return sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))

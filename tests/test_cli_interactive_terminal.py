@@ -18,6 +18,7 @@ import pyte
 import pytest
 
 from tests.conftest import EXAMPLE, NOW_TEXT, example_data, write_answers
+from tests.helpers import record_folders
 
 KYPHOCHECK = shutil.which("kyphocheck", path=str(Path(sys.executable).parent))
 pytestmark = pytest.mark.skipif(KYPHOCHECK is None, reason="kyphocheck is not installed")
@@ -208,11 +209,11 @@ def scripted_record(tmp_path: Path) -> bytes:
         check=True,
         capture_output=True,
     )
-    return next(out.iterdir()).joinpath("record.json").read_bytes()
+    return record_folders(out)[0].joinpath("record.json").read_bytes()
 
 
 def only_record(out: Path) -> bytes:
-    [folder] = list(out.iterdir())
+    [folder] = record_folders(out)
     return (folder / "record.json").read_bytes()
 
 

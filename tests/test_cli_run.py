@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from kyphocheck.cli.app import app
 from kyphocheck.site.folder import defaults_root
 from tests.conftest import EXAMPLE, NOW_TEXT, example_data, write_answers
+from tests.helpers import record_folders
 
 GOLDEN = Path(__file__).parent / "golden"
 runner = CliRunner()
@@ -29,7 +30,7 @@ def run_example(out: Path, *extra: str, answers: Path = EXAMPLE):
 
 
 def only_folder(out: Path) -> Path:
-    folders = list(out.iterdir())
+    folders = record_folders(out)
     assert len(folders) == 1, folders
     return folders[0]
 
@@ -110,7 +111,7 @@ def test_same_input_same_record_new_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run_example(out, "--no-sign").exit_code == 0
     assert run_example(out, "--no-sign").exit_code == 0
-    first, second = sorted(out.iterdir())
+    first, second = record_folders(out)
     assert second.name == first.name + "_2"
     assert (first / "record.json").read_bytes() == (second / "record.json").read_bytes()
 

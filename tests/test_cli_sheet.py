@@ -18,9 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
-from kyphocheck.record import folder as record_folder
 from kyphocheck.record import sheets
+from kyphocheck.record.log.store import RecordLog
 from tests.conftest import NOW_TEXT, PASSPHRASE, example_data, write_answers
+from tests.helpers import record_folders
 
 runner = CliRunner()
 SHEET_FILES = [
@@ -49,7 +50,7 @@ def sheet(*args: str, env: dict[str, str] | None = None) -> Any:
 
 
 def folders(out: Path) -> list[Path]:
-    return sorted(p for p in out.iterdir()) if out.exists() else []
+    return record_folders(out) if out.exists() else []
 
 
 def test_one_bad_file_is_reported_and_the_others_are_written(
@@ -208,7 +209,7 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
         )
         assert result.exit_code == 0, result.output
         sheet_text = (
-            max(out.iterdir(), key=lambda p: p.stat().st_mtime) / "take-home.md"
+            max(record_folders(out), key=lambda p: p.stat().st_mtime) / "take-home.md"
         ).read_text()
         assert expected in sheet_text
         assert "**9:00 PM on Thursday, December 3**: prednisone 50 mg, by mouth." in sheet_text
@@ -221,7 +222,7 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
         + ["--now", "2026-11-29T16:00-06:00"],
     )
     assert result.exit_code == 0, result.output
-    sheet_text = next((tmp_path / "es").iterdir()).joinpath("take-home.md").read_text()
+    sheet_text = record_folders(tmp_path / "es")[0].joinpath("take-home.md").read_text()
     assert "**a las 9:00 p. m. del jueves 3 de diciembre**: prednisona 50 mg, por boca." in (
         sheet_text
     )
@@ -243,7 +244,7 @@ def test_sigterm_stops_like_ctrl_c_with_only_whole_sheets(
         )
     try:
         deadline = time.monotonic() + 60
-        while not (out.is_dir() and [p for p in out.iterdir() if not p.name.startswith(".")]):
+        while not (out.is_dir() and record_folders(out)):
             assert process.poll() is None, stderr.read_text()
             assert time.monotonic() < deadline, "no sheet was written in 60 s"
             time.sleep(0.01)
@@ -275,14 +276,15 @@ def test_a_sheet_written_just_before_an_interrupt_is_counted(
 ) -> None:
     files = [str(f) for f in batch(tmp_path, 4)]
     out = tmp_path / "sheets"
-    real_fsync = record_folder._fsync_dir
+    real_append = RecordLog.append
 
-    def fsync_then_interrupt(path: Path) -> None:
-        real_fsync(path)
-        if path == out and len(folders(out)) == 2:
-            raise KeyboardInterrupt  # as SIGTERM would, while the second sheet is made durable
+    def append_then_interrupt(self: RecordLog, *args: Any) -> Any:
+        entry = real_append(self, *args)
+        if len(folders(out)) == 2:
+            raise KeyboardInterrupt  # as SIGTERM would, the moment the second sheet is logged
+        return entry
 
-    monkeypatch.setattr(record_folder, "_fsync_dir", fsync_then_interrupt)
+    monkeypatch.setattr(RecordLog, "append", append_then_interrupt)
     result = sheet("--answers", *files, "--out", str(out), "--no-sign")
     assert result.exit_code == 130
     assert "Interrupted: 2 sheet(s) written" in result.stderr

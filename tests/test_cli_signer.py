@@ -22,6 +22,7 @@ from kyphocheck.signatures.identity import (
     save_identity,
 )
 from tests.conftest import EXAMPLE, NOW, NOW_TEXT, PASSPHRASE
+from tests.helpers import record_folders
 
 runner = CliRunner()
 KYPHOCHECK = shutil.which("kyphocheck", path=str(Path(sys.executable).parent))
@@ -75,7 +76,7 @@ def test_init_creates_an_owner_only_identity_and_show_prints_it(tmp_path: Path) 
         assert text in shown.stdout
     # And it signs: a run with it verifies.
     assert run_signed(tmp_path / "out").exit_code == 0
-    assert runner.invoke(app, ["verify", str(next((tmp_path / "out").iterdir()))]).exit_code == 0
+    assert runner.invoke(app, ["verify", str(record_folders(tmp_path / "out")[0])]).exit_code == 0
 
 
 def test_init_refuses_to_replace_an_identity() -> None:
@@ -239,7 +240,7 @@ def test_a_mistyped_passphrase_is_asked_again(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    assert len(list((tmp_path / "out").iterdir())) == 1
+    assert len(record_folders(tmp_path / "out")) == 1
 
 
 @pytest.mark.skipif(KYPHOCHECK is None, reason="kyphocheck is not installed")

@@ -18,6 +18,7 @@ from kyphocheck.signatures.identity import create_identity, load_identity
 from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
 from tests.conftest import EXAMPLE, NOW, PASSPHRASE
+from tests.helpers import record_folders
 
 runner = CliRunner()
 FILES = [
@@ -146,7 +147,7 @@ def unsigned_record(tmp_path: Path) -> Path:
     out = tmp_path / "out"
     args = ["run", "--answers", str(EXAMPLE), "--non-interactive", "--no-sign"]
     runner.invoke(app, [*args, "--now", NOW.isoformat(), "--out", str(out)])
-    return next(out.iterdir())
+    return record_folders(out)[0]
 
 
 def test_unsigned_record_fails_verification(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, NOW_TEXT, ROOT
+from tests.helpers import record_folders
 
 KYPHOCHECK = shutil.which("kyphocheck", path=str(Path(sys.executable).parent))
 
@@ -133,7 +134,7 @@ def test_wheel_carries_the_defaults_and_runs_outside_the_source_tree(tmp_path: P
         env={"PYTHONPATH": str(unpacked)},
     )
     assert result.returncode == 0, result.stderr
-    record = json.loads(next((elsewhere / "out").iterdir()).joinpath("record.json").read_text())
+    record = json.loads(record_folders(elsewhere / "out")[0].joinpath("record.json").read_text())
     assert record["checklist"]["id"] == "kyphoplasty"
     # A site folder made from the installed defaults passes its own check.
     environment = {"PYTHONPATH": str(unpacked)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 import stat
 import subprocess
@@ -26,6 +27,9 @@ from kyphocheck.record.folder import (
     this_process,
     write_record_folder,
 )
+
+# The least a record folder holds: the log names it by its record.json.
+RECORD = {"record.json": b'{"record_id": "invented-1"}'}
 
 
 @pytest.mark.parametrize(
@@ -53,19 +57,20 @@ def test_folder_name() -> None:
 
 
 def test_writes_owner_only_files(tmp_path: Path) -> None:
-    folder = write_record_folder(tmp_path / "out", "rec", {"a.txt": b"A", "b.txt": b"B"})
+    folder = write_record_folder(tmp_path / "out", "rec", {**RECORD, "a.txt": b"A", "b.txt": b"B"})
     assert folder == tmp_path / "out" / "rec"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     for name in ("a.txt", "b.txt"):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600
     assert (folder / "a.txt").read_bytes() == b"A"
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["rec"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["log.jsonl", "rec"]
+    assert stat.S_IMODE((tmp_path / "out" / "log.jsonl").stat().st_mode) == 0o600
 
 
 def test_never_overwrites(tmp_path: Path) -> None:
-    first = write_record_folder(tmp_path, "rec", {"a.txt": b"first"})
-    second = write_record_folder(tmp_path, "rec", {"a.txt": b"second"})
-    third = write_record_folder(tmp_path, "rec", {"a.txt": b"third"})
+    first = write_record_folder(tmp_path, "rec", {**RECORD, "a.txt": b"first"})
+    second = write_record_folder(tmp_path, "rec", {**RECORD, "a.txt": b"second"})
+    third = write_record_folder(tmp_path, "rec", {**RECORD, "a.txt": b"third"})
     assert (first.name, second.name, third.name) == ("rec", "rec_2", "rec_3")
     assert (first / "a.txt").read_bytes() == b"first"
 
@@ -73,7 +78,9 @@ def test_never_overwrites(tmp_path: Path) -> None:
 def test_failure_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with pytest.raises(WriteError):
-        write_record_folder(out, "rec", {"a.txt": b"A", "../escape.txt": b"B", "bad/x": b"C"})
+        write_record_folder(
+            out, "rec", {**RECORD, "a.txt": b"A", "../escape.txt": b"B", "bad/x": b"C"}
+        )
     assert list(out.iterdir()) == []
     assert not (tmp_path / "escape.txt").exists()
 
@@ -82,7 +89,7 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(WriteError, match="cannot create the output folder"):
-        write_record_folder(blocker / "out", "rec", {"a.txt": b"A"})
+        write_record_folder(blocker / "out", "rec", {**RECORD, "a.txt": b"A"})
 
 
 def _interrupt_right_after(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,12 +109,15 @@ def test_a_folder_renamed_in_just_before_an_interrupt_is_counted(
 ) -> None:
     out = tmp_path / "out"
     with committed_folders() as written:
-        write_record_folder(out, "first", {"a.txt": b"A"})
+        write_record_folder(out, "first", {**RECORD, "a.txt": b"A"})
         monkeypatch.setattr(Path, "rename", _interrupt_right_after(Path.rename))
         with pytest.raises(KeyboardInterrupt):
-            write_record_folder(out, "second", {"a.txt": b"A"})
+            write_record_folder(out, "second", {**RECORD, "a.txt": b"A"})
     assert written == [out / "first", out / "second"]
-    assert sorted(p.name for p in out.iterdir()) == ["first", "second"]
+    assert sorted(p.name for p in out.iterdir()) == ["first", "log.jsonl", "second"]
+    # Renamed in and logged in one step: the interrupt came after both.
+    logged = [json.loads(line)["folder"] for line in (out / "log.jsonl").read_text().splitlines()]
+    assert logged == ["first", "second"]
 
 
 def test_an_interrupt_as_the_staging_folder_is_made_leaves_none(
@@ -116,7 +126,7 @@ def test_an_interrupt_as_the_staging_folder_is_made_leaves_none(
     monkeypatch.setattr(tempfile, "mkdtemp", _interrupt_right_after(tempfile.mkdtemp))
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        write_record_folder(out, "rec", {"a.txt": b"A"})
+        write_record_folder(out, "rec", {**RECORD, "a.txt": b"A"})
     assert list(out.iterdir()) == []
 
 
@@ -157,7 +167,7 @@ def test_the_next_write_removes_staging_folders_whose_writer_is_gone(tmp_path: P
                 out / ".rec.k2j4h5.partial",  # an earlier version's: no owner named
             ]
             live[-1].mkdir()
-            folder = write_record_folder(out, "rec", {"a.txt": b"A"})
+            folder = write_record_folder(out, "rec", {**RECORD, "a.txt": b"A"})
         finally:
             nurse.kill()
     assert not any(p.exists() for p in stale)
@@ -188,7 +198,8 @@ def write_slowly(staging, name, content):
     time.sleep(30)
 folder._write_file = write_slowly
 folder.write_record_folder(Path(sys.argv[1]), "2026-12-01_kyphoplasty_SH-001",
-                           {"record.json": b"{}", "take-home.md": b"invented"})
+                           {"record.json": b'{"record_id": "invented"}',
+                            "take-home.md": b"invented"})
 """
 
 
@@ -206,5 +217,5 @@ def test_a_writer_killed_mid_record_leaves_data_the_next_write_removes(tmp_path:
         writer.wait()
     left = Path(ready.read_text())
     assert left.parent == out and (left / "record.json").exists()  # what SIGKILL leaves
-    folder = write_record_folder(out, "rec", {"a.txt": b"A"})
-    assert sorted(p.name for p in out.iterdir()) == [folder.name]
+    folder = write_record_folder(out, "rec", {**RECORD, "a.txt": b"A"})
+    assert sorted(p.name for p in out.iterdir()) == sorted([folder.name, "log.jsonl"])

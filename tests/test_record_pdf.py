@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from kyphocheck.cli.app import app
 from kyphocheck.record.pdf import markdown_to_html
 from kyphocheck.record.render import escape_markdown
+from tests.helpers import record_folders
 
 runner = CliRunner()
 
@@ -60,6 +61,7 @@ search = ctypes.util.find_library
 from kyphocheck.record.pdf import preload_pdf
 preload_pdf()
 from weasyprint.text import ffi
+from tests.helpers import record_folders
 print(started, ffi.harfbuzz_subset is not None, ctypes.util.find_library is search)
 """
     result = subprocess.run(
@@ -100,7 +102,7 @@ def test_take_home_is_12_pt_and_16_pt_in_large_print(tmp_path: Path) -> None:
             + ["--now", NOW_TEXT, "--out", str(out), *extra],
         )
         assert result.exit_code == 0, result.output
-        folder = next(out.iterdir())
+        folder = record_folders(out)[0]
         record = json.loads((folder / "record.json").read_text())
         assert record["patient"]["large_print"] is (name == "large")
         sizes[name] = _body_text_size(folder / "take-home.pdf")

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
 from tests.conftest import NOW_TEXT, example_data, write_answers
+from tests.helpers import record_folders
 from tests.pdftext import (
     Word,
     flat,
@@ -75,7 +76,7 @@ def sheets(tmp_path: Path, now: str, patients: list[dict[str, Any]]) -> list[Pat
     args = ["sheet", "--now", now, "--no-sign", "--out", str(out), "-j", "2", "--answers"]
     result = runner.invoke(app, [*args, *map(str, files)])
     assert result.exit_code == 0, result.output
-    return sorted(out.iterdir())
+    return record_folders(out)
 
 
 DAYS_AHEAD = "2026-11-29T10:00-06:00"
@@ -116,7 +117,7 @@ def run(tmp_path: Path, data: dict[str, Any], *extra: str) -> Path:
     args = ["run", "--answers", str(answers), "--non-interactive", "--now", NOW_TEXT]
     result = runner.invoke(app, [*args, "--out", str(out), *extra])
     assert result.exit_code == 0, result.output
-    [folder] = out.iterdir()
+    [folder] = record_folders(out)
     return folder
 
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from kyphocheck.cli.app import app
 from kyphocheck.site.folder import defaults_root
 from tests.conftest import EXAMPLE, NOW_TEXT
-from tests.helpers import make_site
+from tests.helpers import make_site, record_folders
 
 runner = CliRunner()
 LAYOUT = "templates/document.html.j2"
@@ -136,7 +136,7 @@ def test_the_sites_own_files_still_load(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run_in(site, out)
     assert result.exit_code == 0, result.output
-    pdf = next(out.iterdir()) / "summary.pdf"
+    pdf = record_folders(out)[0] / "summary.pdf"
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
     assert len(images.stdout.splitlines()) - 2 >= 2  # the file and the data: URL
     attached = subprocess.run(["pdfdetach", "-list", str(pdf)], capture_output=True, text=True)

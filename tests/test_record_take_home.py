@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kyphocheck.site.folder import Site
+from tests.helpers import record_folders
 from tests.sheets import AHEAD, DAY_OF, STOPS, make_sheet, section, sheet_site, table
 
 LANGUAGES = ("en", "es")
@@ -363,7 +364,7 @@ def test_golden_sheet_made_days_ahead(tmp_path: Path, language: str) -> None:
         + ["--now", str(data["now"]), "--site", str(defaults_root() / "examples" / "site")],
     )
     assert result.exit_code == 0, result.output
-    produced = (next(out.iterdir()) / "take-home.md").read_text()
+    produced = (record_folders(out)[0] / "take-home.md").read_text()
     suffix = "" if language == "en" else f".{language}"
     golden = ROOT / "tests" / "golden" / f"days-ahead-take-home{suffix}.md"
     if os.environ.get("KYPHOCHECK_UPDATE_GOLDEN"):

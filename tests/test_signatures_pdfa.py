@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
 from tests.conftest import NOW_TEXT, example_data, write_answers
+from tests.helpers import record_folders
 
 runner = CliRunner()
 needs = {tool: shutil.which(tool) is None for tool in ("qpdf", "pdfsig", "pdfinfo")}
@@ -38,7 +39,7 @@ def record(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Path]:
     args = ["run", "--answers", str(answers), "--non-interactive", "--now", NOW_TEXT]
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    [folder] = out.iterdir()
+    [folder] = record_folders(out)
     return request.param, folder
 
 

@@ -23,6 +23,7 @@ from kyphocheck.signatures.sign import sign_detached_cms
 from kyphocheck.signatures.verify import Check, load_certificates
 from tests.certificates import issue, make_ca, write_p12, write_pem
 from tests.conftest import EXAMPLE, NOW_TEXT, PASSPHRASE
+from tests.helpers import record_folders
 
 runner = CliRunner()
 TEN_YEARS = timedelta(days=3653)
@@ -46,7 +47,7 @@ def signed_record(out: Path) -> Path:
     args = ["run", "--answers", str(EXAMPLE), "--non-interactive", "--now", NOW_TEXT]
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    [folder] = out.iterdir()
+    [folder] = record_folders(out)
     return folder
 
 

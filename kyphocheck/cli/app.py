@@ -55,6 +55,7 @@ def main_options(
 for command in (run_commands.run, run_commands.resume, run_commands.drafts):
     app.command(cls=Command)(command)
 app.command(cls=Command)(record_commands.verify)
+app.command(cls=Command)(record_commands.records)
 app.command(cls=Command)(site_commands.checklists)
 app.command(cls=Command)(record_commands.sheet)
 app.command("init-site", cls=Command)(site_commands.init_site)

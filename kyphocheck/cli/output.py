@@ -11,9 +11,10 @@ from kyphocheck.cli.console import err, out, warn
 from kyphocheck.signatures.identity import WARN_DAYS
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
 
     from kyphocheck.interview.drafts import Draft
+    from kyphocheck.record.log.listing import Listing
     from kyphocheck.record.pipeline import RecordResult
     from kyphocheck.record.sheets import SheetResult
     from kyphocheck.signatures.identity import Identity
@@ -172,6 +173,51 @@ def print_verification(results: list[Check]) -> None:
     out().print(table)
     failed = sum(not r.ok for r in results)
     out().print("All checks passed." if results and not failed else f"{failed} check(s) failed.")
+
+
+def print_records(listing: Listing, day: date | None, *, as_json: bool) -> None:
+    """`kyphocheck records`: one row per record, from the log (initials and MRN, no names)."""
+    rows: list[dict[str, Any]] = [
+        {
+            "time": r.made_at.isoformat(),
+            "record_id": r.entry.record_id,
+            "folder": r.entry.folder,
+            "patient": {"initials": r.entry.patient.initials, "mrn": r.entry.patient.mrn},
+            "checklist": r.entry.checklist,
+            "cleared": r.entry.cleared,
+            "signer": r.entry.signer,
+            "status": r.status or None,
+            "amends": r.replaces,
+            "superseded_by": list(r.superseded_by),
+        }
+        for r in listing.records
+    ]
+    if as_json:
+        out().print_json(json.dumps(rows))
+        return
+    from rich.table import Table
+
+    table = Table()
+    # A day's list gives the time only; what must never be cut (MRN, id) does not wrap.
+    for column in ("time", "patient", "checklist", "cleared", "signer", "record", "status"):
+        keep = column in ("time", "patient", "cleared", "record")
+        table.add_column(column, no_wrap=keep, overflow="fold")
+    for r, row in zip(listing.records, rows, strict=True):
+        cleared = {True: "cleared", False: "NOT CLEARED", None: "-"}[r.entry.cleared]
+        table.add_row(
+            f"{r.made_at:%H:%M}" if day is not None else f"{r.made_at:%Y-%m-%d %H:%M}",
+            f"{r.entry.patient.initials} {r.entry.patient.mrn}",
+            r.entry.checklist or "-",
+            cleared,
+            r.entry.signer or "UNSIGNED",
+            r.entry.record_id,
+            row["status"] or "",
+        )
+    out().print(table)
+    when = "in all" if day is None else f"on {day.isoformat()}"
+    out().print(f"{len(rows)} record(s) {when}; {listing.logged} in the log.")
+    if listing.unreadable:
+        warn(f"{len(listing.unreadable)} line(s) of the log are not entries: run verify --log")
 
 
 def print_checklists(found: list[tuple[Checklist, DataFile]], *, as_json: bool) -> None:

@@ -23,8 +23,9 @@ from kyphocheck.cli.options import (
 @reports_errors
 def verify(
     paths: Annotated[
-        list[Path], typer.Argument(metavar="PATH...", help="Record folders or single files.")
-    ],
+        list[Path] | None,
+        typer.Argument(metavar="PATH...", help="Record folders or single files."),
+    ] = None,
     trust: Annotated[
         list[Path] | None,
         typer.Option(
@@ -35,11 +36,26 @@ def verify(
         ),
     ] = None,
     site: SiteOption = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            metavar="DIR",
+            help="Check an output folder's log.jsonl: its hash chain, and every record it "
+            "names (deleted, replaced or added behind its back).",
+            file_okay=False,
+        ),
+    ] = None,
+    deep: Annotated[
+        bool,
+        typer.Option("--deep", help="With --log: verify every record's signatures too (slower)."),
+    ] = False,
 ) -> None:
     """Check that records are signed and unchanged.
 
-    Checks signatures, hashes, and that each PDF signature covers the whole file. Signers are
-    trusted from --trust, the site's trust anchors, and the local identity.
+    Checks signatures, hashes, and that each PDF signature covers the whole file; each
+    certificate at the time it signed. Signers are trusted from --trust, the site's trust
+    anchors, and the local identity.
     """
     from kyphocheck.cli.output import print_verification
     from kyphocheck.signatures.identity import certificate_path
@@ -58,10 +74,75 @@ def verify(
         trusted = load_certificates(anchors)
     except (OSError, ValueError) as exc:
         raise InputError(f"--trust: cannot read a certificate ({exc})") from None
-    results = verify_paths(paths, trusted)
+    if not paths and log is None:
+        raise InputError("verify: give record folders or files, or --log DIR")
+    if deep and log is None:
+        raise InputError("--deep: only with --log DIR")
+    results = verify_paths(paths or [], trusted)
+    if log is not None:
+        from kyphocheck.record.log.verify import verify_log, what_was_checked
+
+        results += verify_log(log, trusted, deep)
     print_verification(results)
+    if log is not None:
+        from kyphocheck.cli.console import out
+
+        out().print(what_was_checked(deep))
     if not results or not all(r.ok for r in results):
         raise typer.Exit(1)
+
+
+@reports_errors
+def records(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="DIR",
+            help="The output folder (default: the site's output_folder, else ./records).",
+            file_okay=False,
+        ),
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every record, not only today's.")] = False,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", metavar="YYYY-MM-DD", help="The records made on this day."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", metavar="text|json", help="text (a table) or json.")
+    ] = "text",
+    now: NowOption = None,
+    site: SiteOption = None,
+) -> None:
+    """List the records of an output folder from its log.
+
+    Today's by default (--date, --all).
+
+    Time, patient initials and MRN, checklist, cleared or not, signer, and whether a record
+    was amended or superseded. `verify --log DIR` checks that the folders agree with the log.
+    """
+    from datetime import date
+
+    from kyphocheck.cli.output import print_records
+    from kyphocheck.errors import InputError
+    from kyphocheck.record.log.listing import list_records
+
+    if output_format not in ("text", "json"):
+        raise InputError(f"--format: text or json, not {output_format!r}")
+    if every and day is not None:
+        raise InputError("--all and --date: give one of them")
+    clock = make_clock(now)
+    wanted: date | None = None if every else clock.now.date()
+    if day is not None:
+        try:
+            wanted = date.fromisoformat(day)
+        except ValueError:
+            raise InputError(f"--date: a day as YYYY-MM-DD, not {day!r}") from None
+    the_site = open_site(site)
+    out_dir = folder or Path(the_site.config.output_folder or "records")
+    zone = clock.now.tzinfo  # the day and times in the clock's zone (--now's offset too)
+    assert zone is not None  # make_clock's clocks are aware
+    listing = list_records(out_dir, wanted, zone)
+    print_records(listing, wanted, as_json=output_format == "json")
 
 
 @reports_errors

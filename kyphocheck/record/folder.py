@@ -9,6 +9,9 @@ the same folder removes those whose process is gone, and never one whose process
 second nurse writing there at that moment). The name holds the host and pid namespace, the boot,
 the pid and the process's start time, so a pid used again by another process is no mistake;
 folders made on another host (a shared drive) are left to that host.
+
+Each folder renamed in gets its line in the output folder's log.jsonl (record/log/) in the same
+step: see `_commit` for how neither comes without the other.
 """
 
 from __future__ import annotations
@@ -28,10 +31,13 @@ from datetime import datetime
 from pathlib import Path
 
 from kyphocheck.errors import WriteError
+from kyphocheck.record.log.entries import Summary, summarise
+from kyphocheck.record.log.store import RecordLog
 from kyphocheck.record.workers import interrupts_held
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]+")
 MAX_MRN_CHARS = 32
+RECORD = "record.json"
 STAGING_SUFFIX = ".partial"
 # .NAME.HOST-BOOT-PID-START-RANDOM.partial (RANDOM from tempfile.mkdtemp)
 _STAGING = re.compile(
@@ -208,19 +214,21 @@ def _fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
-def _rename_in(staging: Path, out: Path, name: str) -> Path:
-    """Rename the staging folder to `out/name` (or `name_2`, `name_3`...), never over a record."""
+def _rename_in(staging: Path, out: Path, name: str, chosen: list[Path]) -> Path:
+    """Rename the staging folder to `out/name` (or `name_2`, `name_3`...), never over a record.
+
+    Each name is noted in `chosen` before it is tried, so that a caller interrupted in here can
+    tell where the folder went.
+    """
     for attempt in range(1, 1000):
         target = out / (name if attempt == 1 else f"{name}_{attempt}")
         if target.exists():
             continue
+        chosen.append(target)
         try:
             # rename() never replaces a non-empty folder: a record that appeared in the
             # meantime is kept and we try the next name.
-            with interrupts_held():  # renamed in and counted, or neither
-                staging.rename(target)
-                for written in _committing:
-                    written.append(target)
+            staging.rename(target)
         except OSError as exc:
             if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
                 continue
@@ -229,8 +237,60 @@ def _rename_in(staging: Path, out: Path, name: str) -> Path:
     raise WriteError(f"{out}: too many records named {name}")
 
 
+def _commit(staging: Path, out: Path, name: str, digest: str, summary: Summary) -> Path:
+    """Rename the staging folder in and append its line to the log, as one step.
+
+    Under the log's lock, so that no other writer comes between the name chosen, the rename
+    and the line (and the lines keep the order of the folders). With Ctrl-C, SIGTERM and
+    SIGHUP held, so that they come before the rename or after the line; an interrupt already
+    on its way when they were held, or a line that cannot be written (disk full), takes the
+    folder back out, so the write fails whole. The folder is fsynced into place before its
+    line is written: a SIGKILL or power cut in between can leave a folder without its line,
+    which verify --log reports, never a line for a folder that is not there.
+    """
+    chosen: list[Path] = []
+    with RecordLog.locked(out) as log, interrupts_held():
+        try:
+            target = _rename_in(staging, out, name, chosen)
+            _fsync_dir(out)
+            log.append(target.name, digest, summary)
+        except BaseException:
+            if chosen and not staging.exists():
+                if log.ends_with(chosen[-1].name, digest):
+                    _count(chosen[-1])  # renamed in and logged: written, and counted
+                else:
+                    # Renamed in but not logged (the log's last line says so): take it back.
+                    try:
+                        chosen[-1].rename(staging)
+                    except OSError as exc:
+                        raise WriteError(
+                            f"{chosen[-1]}: written but not logged, and cannot be taken back "
+                            f"({exc.strerror})"
+                        ) from None
+            raise
+        _count(target)
+    return target
+
+
+def _count(target: Path) -> None:
+    """Tell each `committed_folders` block that `target` is written."""
+    for written in _committing:
+        written.append(target)
+
+
 def write_record_folder(out: Path, name: str, files: Mapping[str, bytes]) -> Path:
-    """Write `files` as a new folder `out/name` (or `name_2`, `name_3`...); return its path."""
+    """Write `files` as a new folder `out/name` (or `name_2`, `name_3`...); return its path.
+
+    `files` must hold record.json: the folder's line in the log names it by its SHA-256.
+    """
+    record_json = files.get(RECORD)
+    if record_json is None:
+        raise WriteError(f"{out / name}: a record folder needs its {RECORD}")
+    try:
+        summary = summarise(record_json)
+    except ValueError as exc:
+        raise WriteError(f"{out / name}: {RECORD} cannot be logged ({exc})") from None
+    digest = hashlib.sha256(record_json).hexdigest()
     staging: Path | None = None
     try:
         try:
@@ -246,8 +306,7 @@ def write_record_folder(out: Path, name: str, files: Mapping[str, bytes]) -> Pat
             for file_name, content in files.items():
                 _write_file(staging, file_name, content)
             _fsync_dir(staging)
-            target = _rename_in(staging, out, name)
-            _fsync_dir(out)
+            target = _commit(staging, out, name, digest, summary)
         except OSError as exc:
             raise WriteError(f"{out}: cannot write the record ({exc.strerror})") from None
         return target

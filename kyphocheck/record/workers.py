@@ -321,13 +321,16 @@ def interrupts_held() -> Iterator[None]:
     For steps that must not be cut in two. While workers are forked and recorded: a signal then
     reaches a worker only once it ignores it (no traceback from a worker not yet set up), and
     this process only once every worker is known (none is lost). The record folder writer holds
-    them likewise while it renames a record in and counts it.
+    them likewise while it renames a record in, logs it and counts it.
+
+    The mask is put back as it was, not cleared: a block held inside another (the folder
+    writer's inside a caller's) must not let the signals through before the outer one ends.
     """
-    signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_SIGNALS)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _WORKER_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _stop(worker: _Worker, terminate: bool) -> int | None:
