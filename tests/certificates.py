@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import (
     BestAvailableEncryption,
     Encoding,
@@ -25,7 +25,7 @@ from kyphocheck.signatures.identity import DOCUMENT_SIGNING
 
 @dataclass(frozen=True)
 class Issued:
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
     certificate: x509.Certificate
 
 
@@ -103,3 +103,31 @@ def write_p12(path: Path, issued: Issued, ca: Issued, passphrase: str) -> Path:
 def write_pem(path: Path, issued: Issued) -> Path:
     path.write_bytes(issued.certificate.public_bytes(Encoding.PEM))
     return path
+
+
+def issue_tsa(ca: Issued, common_name: str, start: datetime, days: int = 3650) -> Issued:
+    """A time-stamping authority's certificate issued by `ca` (EKU timeStamping, critical).
+
+    RSA: pyHanko's test time-stamper signs with RSA only.
+    """
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), False
+        )
+        .sign(ca.key, hashes.SHA256())
+    )
+    return Issued(key, certificate)

@@ -157,8 +157,12 @@ def print_identity(identity: Identity, now: datetime) -> None:
         warn(f"the certificate expires in {left.days} days: make a new identity soon")
 
 
-def print_verification(results: list[Check]) -> None:
-    """One row per check; readable without colour."""
+def print_verification(results: list[Check], all_passed: bool | None = None) -> None:
+    """One row per check; readable without colour.
+
+    `all_passed` when the rows shown are not all the checks made (verify --log shows the
+    failed ones).
+    """
     from rich.table import Table
     from rich.text import Text
 
@@ -172,7 +176,8 @@ def print_verification(results: list[Check]) -> None:
         )
     out().print(table)
     failed = sum(not r.ok for r in results)
-    out().print("All checks passed." if results and not failed else f"{failed} check(s) failed.")
+    passed = all_passed if all_passed is not None else bool(results) and not failed
+    out().print("All checks passed." if passed else f"{failed} check(s) failed.")
 
 
 def print_records(listing: Listing, day: date | None, *, as_json: bool) -> None:

@@ -18,6 +18,7 @@ from kyphocheck.record.documents import render_documents
 from kyphocheck.record.folder import folder_name, write_record_folder
 from kyphocheck.record.workers import Job, WorkerPool
 from kyphocheck.signatures.identity import Identity
+from kyphocheck.signatures.timestamps import Tsa
 from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
 
@@ -41,6 +42,7 @@ class RecordDraft:
     assessment: Assessment
     warnings: tuple[str, ...]
     pdf_jobs: list[tuple[str, Job]]  # (kind, job that lays out kind.pdf)
+    tsa: Tsa | None = None  # the site's time-stamping authority, when it has one
 
 
 def start_record(
@@ -68,6 +70,7 @@ def start_record(
         clock,
         site.config.name,
     )
+    tsa, tsa_warnings = _site_tsa(site) if identity is not None else (None, ())
     if identity is not None:
         signed_at = clock.real_now()
         identity.check_usable(signed_at)
@@ -82,7 +85,7 @@ def start_record(
         from kyphocheck.signatures.sign import sign_detached_cms
 
         for name, data in markdown.items():
-            files[f"{name}.p7s"] = sign_detached_cms(data, identity)
+            files[f"{name}.p7s"] = sign_detached_cms(data, identity, tsa)
     record["templates"] = {**documents.templates, **layout_hashes(site.template_dirs)}
     record["files"] = {
         name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())
@@ -91,7 +94,7 @@ def start_record(
     files["record.json"] = record_json
     if identity is not None:
         # record.json is signed itself: with the PDFs (which embed it) deleted, it still is.
-        files["record.json.p7s"] = sign_detached_cms(record_json, identity)
+        files["record.json.p7s"] = sign_detached_cms(record_json, identity, tsa)
     jobs = [
         (
             kind,
@@ -113,7 +116,27 @@ def start_record(
         )
         for kind in kinds
     ]
-    return RecordDraft(record, files, assessment, documents.warnings, jobs)
+    warnings = (*tsa_warnings, *documents.warnings)
+    return RecordDraft(record, files, assessment, warnings, jobs, tsa)
+
+
+def _site_tsa(site: Site) -> tuple[Tsa | None, tuple[str, ...]]:
+    """The site's TSA, asked once before anything is signed, and a warning if it is skipped.
+
+    A TSA that cannot be reached stops the run (TimestampUnavailable, exit 2) unless the site
+    says `sign_without_timestamp: true`.
+    """
+    url = site.config.timestamp_url
+    if url is None:
+        return None, ()
+    from kyphocheck.signatures.timestamps import TimestampUnavailable, reachable_tsa
+
+    try:
+        return reachable_tsa(url), ()
+    except TimestampUnavailable as exc:
+        if not site.config.sign_without_timestamp:
+            raise
+        return None, (f"{exc}; signed without a timestamp (sign_without_timestamp: true)",)
 
 
 def add_pdf(draft: RecordDraft, kind: str, pdf: bytes, identity: Identity | None) -> None:
@@ -122,7 +145,7 @@ def add_pdf(draft: RecordDraft, kind: str, pdf: bytes, identity: Identity | None
         from kyphocheck.signatures.sign import sign_pdf
 
         reason = f"kyphocheck record {draft.record['record_id']} ({kind})"
-        pdf = sign_pdf(pdf, identity, reason=reason, role=kind)
+        pdf = sign_pdf(pdf, identity, reason=reason, role=kind, tsa=draft.tsa)
     draft.files[f"{kind}.pdf"] = pdf
 
 

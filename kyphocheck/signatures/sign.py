@@ -9,8 +9,12 @@ when something is signed.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from kyphocheck.signatures.identity import Identity
+
+if TYPE_CHECKING:
+    from kyphocheck.signatures.timestamps import Tsa
 
 # The PDF signature field of each document role: the role is part of what is signed, so a
 # summary cannot pass as the take-home sheet (or the other way round).
@@ -23,8 +27,11 @@ def preload_signing() -> None:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: F401
 
 
-def sign_detached_cms(data: bytes, identity: Identity) -> bytes:
-    """A DER detached CMS signature over `data` (binary: the bytes are signed as they are)."""
+def sign_detached_cms(data: bytes, identity: Identity, tsa: Tsa | None = None) -> bytes:
+    """A DER detached CMS signature over `data` (binary: the bytes are signed as they are).
+
+    With the site's `tsa`, the signature carries a timestamp token over its value.
+    """
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
@@ -36,7 +43,12 @@ def sign_detached_cms(data: bytes, identity: Identity) -> bytes:
     for extra in identity.chain:
         builder = builder.add_certificate(extra)
     options = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary]
-    return builder.sign(Encoding.DER, options)
+    der = builder.sign(Encoding.DER, options)
+    if tsa is None:
+        return der
+    from kyphocheck.signatures.timestamps import add_signature_timestamp
+
+    return add_signature_timestamp(der, tsa)
 
 
 def _signature_space(identity: Identity) -> int:
@@ -52,8 +64,12 @@ def _signature_space(identity: Identity) -> int:
     return 4096 + 2 * sum(len(c.public_bytes(Encoding.DER)) for c in certificates)
 
 
-def sign_pdf(pdf: bytes, identity: Identity, reason: str, role: str) -> bytes:
+def sign_pdf(
+    pdf: bytes, identity: Identity, reason: str, role: str, tsa: Tsa | None = None
+) -> bytes:
     """The PDF with an invisible PAdES signature appended as an incremental update.
+
+    With the site's `tsa`, a PAdES B-T signature: a timestamp token over the signature value.
 
     The signature field is named after the document's role (`kyphocheck-summary`): the name is
     inside the signed revision, so verify can tell a summary from a take-home sheet.
@@ -88,11 +104,20 @@ def sign_pdf(pdf: bytes, identity: Identity, reason: str, role: str) -> bytes:
     )
     writer = pdfa_writer(pdf, identity)  # stays PDF/A-3: PDF 1.7, metadata agreeing (pdfa.py)
     output = io.BytesIO()
-    signers.sign_pdf(
-        writer,
-        metadata,
-        signer=signer,
-        output=output,
-        bytes_reserved=_signature_space(identity),
-    )
+    try:
+        signers.sign_pdf(
+            writer,
+            metadata,
+            signer=signer,
+            timestamper=tsa.stamper if tsa is not None else None,
+            output=output,
+            # A token carries the TSA's signature and certificates: a few kilobytes more.
+            bytes_reserved=_signature_space(identity) + (16384 if tsa is not None else 0),
+        )
+    except OSError as exc:  # pyHanko's TimestampRequestError is one
+        if tsa is None:
+            raise
+        from kyphocheck.signatures.timestamps import unavailable
+
+        raise unavailable(tsa.url, str(exc) or type(exc).__name__) from None
     return output.getvalue()

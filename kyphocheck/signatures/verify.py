@@ -113,18 +113,23 @@ class Verifier:
                 raise ValueError("not a DER CMS SignedData")
             signed_data = content["content"]
             parse_problems = der_problems(der)
-            claimed = _claimed_signing_time(signed_data)
+            proven = _proven_time(signed_data)
+            moment = proven[0] if proven else _claimed_signing_time(signed_data)
+            context = self.context_at(moment)
             status = asyncio.run(
                 async_validate_detached_cms(
                     path.read_bytes(),
                     signed_data,
-                    signer_validation_context=self.context_at(claimed),
+                    signer_validation_context=context,
+                    ts_validation_context=context,
                 )
             )
         except Exception as exc:  # noqa: BLE001 - any library failure is a failed check
             self.add(path, "CMS signature", False, f"cannot be checked: {exc}")
             return
-        self._signature_result(path, "CMS signature", status, signed_data, parse_problems, claimed)
+        self._signature_result(
+            path, "CMS signature", status, signed_data, parse_problems, moment, proven
+        )
 
     # -- PDF --------------------------------------------------------------------------------
 
@@ -147,11 +152,13 @@ class Verifier:
                 gap_problems, der = pdf_contents_problems(data, byte_range)
                 gap_problems += der_problems(der) if der else []
                 signed_data = cms.ContentInfo.load(der)["content"] if der else None
+                proven = _proven_time(signed_data) if signed_data else None
                 # PAdES keeps the signer's time in the signature dictionary (/M), not in the CMS.
-                claimed = embedded.self_reported_timestamp
-                status = validate_pdf_signature(embedded, self.context_at(claimed))
+                moment = proven[0] if proven else embedded.self_reported_timestamp
+                context = self.context_at(moment)
+                status = validate_pdf_signature(embedded, context, ts_validation_context=context)
                 self._signature_result(
-                    path, "PDF signature", status, signed_data, gap_problems, claimed
+                    path, "PDF signature", status, signed_data, gap_problems, moment, proven
                 )
                 # pyHanko's bottom line alone does not fail on bytes appended after the
                 # signed revision: require the signature to cover the whole file.
@@ -197,9 +204,12 @@ class Verifier:
         signed_data: Any,
         problems: list[str] | None = None,
         signed_at: datetime | None = None,
+        proven: tuple[datetime, str] | None = None,
     ) -> None:
         problems = list(problems or [])
         notes: list[str] = []
+        if proven is not None:
+            problems += _timestamp_problems(status)
         if not status.intact:
             problems.append("the signed content was changed")
         if not status.valid:
@@ -216,7 +226,7 @@ class Verifier:
                 problems.append("the signature container cannot be read")
             else:
                 problems += signed_data_problems(signed_data, seen, validated)
-            timing, notes = _validity_at_signing(signer, signed_at)
+            timing, notes = _validity_at_signing(signer, signed_at, proven)
             problems += timing
         except Exception as exc:  # noqa: BLE001 - any library failure is a failed check
             seen = "?"
@@ -234,8 +244,28 @@ def _claimed_signing_time(signed_data: Any) -> datetime | None:
     return None
 
 
+def _proven_time(signed_data: Any) -> tuple[datetime, str] | None:
+    """The time a signature's timestamp token proves, and its TSA's name (None: no token)."""
+    from kyphocheck.signatures.timestamps import token_of, token_time_and_authority
+
+    token = token_of(signed_data)
+    return token_time_and_authority(token) if token is not None else None
+
+
+def _timestamp_problems(status: Any) -> list[str]:
+    """What is wrong with a signature's timestamp token, as pyHanko validated it."""
+    stamp = getattr(status, "timestamp_validity", None)
+    if stamp is None:
+        return ["the timestamp cannot be checked"]
+    if not (stamp.intact and stamp.valid):
+        return ["the timestamp is not valid: it does not match the signature"]
+    if not stamp.trusted:
+        return ["the time-stamping authority is not trusted (use --trust CERT)"]
+    return []
+
+
 def _validity_at_signing(
-    certificate: Any, signed_at: datetime | None
+    certificate: Any, signed_at: datetime | None, proven: tuple[datetime, str] | None = None
 ) -> tuple[list[str], list[str]]:
     """Problems and notes on the signer's certificate at the time of signing.
 
@@ -256,9 +286,12 @@ def _validity_at_signing(
     notes = []
     if not_after < datetime.now(UTC):
         notes.append(f"certificate expired since {not_after:%Y-%m-%d}; signed while valid")
-    # Until a trusted timestamp proves it, the time is what the signer's machine said.
-    claimed = signed_at.astimezone(UTC)
-    notes.append(f"signed {claimed:%Y-%m-%d %H:%M} UTC: time claimed by the signer, not proven")
+    moment = signed_at.astimezone(UTC)
+    if proven is not None:
+        notes.append(f"time proven by {proven[1]} at {moment:%Y-%m-%d %H:%M:%S} UTC")
+    else:
+        # Until a trusted timestamp proves it, the time is what the signer's machine said.
+        notes.append(f"signed {moment:%Y-%m-%d %H:%M} UTC: time claimed by the signer, not proven")
     return [], notes
 
 

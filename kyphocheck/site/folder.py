@@ -55,6 +55,11 @@ class SiteConfig(Strict):
     arrival_place: str | None = None
     output_folder: str | None = None
     trust_anchors: tuple[str, ...] = ()
+    # The site's RFC 3161 time-stamping authority: every signature then carries a timestamp
+    # that proves its time. A run stops (exit 2) when it cannot be reached, unless the site
+    # allows signing without one (then a warning, and the time is the signer's claim).
+    timestamp_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$", max_length=2000)
+    sign_without_timestamp: bool = False
     # The highest grade any formula may give a patient sheet; reading_targets are stricter
     # limits by formula, over the defaults in templates/reading.yaml (null: report only).
     max_reading_grade: float = Field(default=8, gt=0)

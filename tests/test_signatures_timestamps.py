@@ -1,0 +1,150 @@
+"""Trusted timestamps (RFC 3161) from the site's TSA, on every signature, checked by verify.
+
+A real TSA answers on 127.0.0.1 (tests/tsa.py); kyphocheck's client posts to it over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from asn1crypto import cms
+from typer.testing import CliRunner
+
+from kyphocheck.cli.app import app
+from kyphocheck.signatures.record_folder import verify_paths
+from kyphocheck.signatures.timestamps import token_of
+from kyphocheck.signatures.verify import load_certificates
+from tests.conftest import EXAMPLE, NOW_TEXT
+from tests.helpers import make_site, record_folders
+from tests.tsa import local_tsa
+
+runner = CliRunner()
+SIGNATURES = ("record.json.p7s", "summary.md.p7s", "take-home.md.p7s")
+
+
+def site_with(tmp_path: Path, **fields: object) -> Path:
+    lines = ["name: Invented Clinic", "clinic_phone: 555-0100", "arrive_minutes_before: 60"]
+    lines += ["arrival_place: Main Hospital"]
+    lines += [f"{key}: {json.dumps(value)}" for key, value in fields.items()]
+    return make_site(tmp_path / "site", {"site.yaml": "\n".join(lines) + "\n"})
+
+
+def run(site: Path, out: Path) -> object:
+    args = ["run", "--answers", str(EXAMPLE), "--non-interactive", "--now", NOW_TEXT]
+    return runner.invoke(app, [*args, "--out", str(out), "--site", str(site)])
+
+
+def trusted(tmp_path: Path, tsa_ca: Path) -> list[object]:
+    """What an auditor trusts: the local signer's certificate and the TSA's CA."""
+    from kyphocheck.signatures.identity import certificate_path
+
+    signer = tmp_path / "signer.pem"
+    shutil.copy(certificate_path(), signer)
+    return load_certificates([signer, tsa_ca])
+
+
+def test_every_signature_carries_a_timestamp_that_verify_reports(tmp_path: Path) -> None:
+    with local_tsa(tmp_path) as tsa:
+        result = run(site_with(tmp_path, timestamp_url=tsa.url), tmp_path / "out")
+        assert result.exit_code == 0, result.output
+        # One request to see that it answers, then one per signature (3 CMS + 2 PDFs).
+        assert len(tsa.requests) == 6
+    [folder] = record_folders(tmp_path / "out")
+    for name in SIGNATURES:
+        signed_data = cms.ContentInfo.load((folder / name).read_bytes())["content"]
+        assert token_of(signed_data) is not None, name
+    openssl = subprocess.run(
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            str(folder / "summary.md.p7s"),
+            "-content",
+            str(folder / "summary.md"),
+            "-noverify",
+            "-out",
+            "/dev/null",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert openssl.returncode == 0, openssl.stderr
+    checks = verify_paths([folder], trusted(tmp_path, tsa.ca_pem))
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    signatures = [c for c in checks if "signature" in c.check]
+    assert len(signatures) == 5
+    assert all("time proven by Invented TSA at" in c.detail for c in signatures), signatures
+    # Ten years on, the signer's certificate long expired: the proven time still holds.
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=3653), tick=False):
+        later = verify_paths([folder], trusted(tmp_path, tsa.ca_pem))
+    assert all(c.ok for c in later), [c for c in later if not c.ok]
+    assert any("signed while valid" in c.detail for c in later)
+
+
+def test_without_the_tsa_trusted_the_timestamp_fails(tmp_path: Path) -> None:
+    from kyphocheck.signatures.identity import certificate_path
+
+    with local_tsa(tmp_path) as tsa:
+        assert run(site_with(tmp_path, timestamp_url=tsa.url), tmp_path / "out").exit_code == 0
+    [folder] = record_folders(tmp_path / "out")
+    checks = verify_paths([folder], load_certificates([certificate_path()]))
+    failed = [c for c in checks if not c.ok]
+    assert failed and all("time-stamping authority is not trusted" in c.detail for c in failed)
+
+
+def test_a_changed_timestamp_fails(tmp_path: Path) -> None:
+    with local_tsa(tmp_path) as tsa:
+        assert run(site_with(tmp_path, timestamp_url=tsa.url), tmp_path / "out").exit_code == 0
+    [folder] = record_folders(tmp_path / "out")
+    signature = folder / "summary.md.p7s"
+    content = cms.ContentInfo.load(signature.read_bytes())
+    token = token_of(content["content"])
+    tst = token["content"]["encap_content_info"]["content"].parsed
+    tst["gen_time"] = tst["gen_time"].native - timedelta(days=400)  # backdated
+    token["content"]["encap_content_info"]["content"] = cms.ParsableOctetString(tst.dump())
+    signature.write_bytes(content.dump(force=True))
+    [check] = [c for c in verify_paths([folder / "summary.md"], trusted(tmp_path, tsa.ca_pem))]
+    assert not check.ok and "timestamp" in check.detail, check
+
+
+def test_a_tsa_that_cannot_be_reached_stops_the_run_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    with local_tsa(tmp_path) as tsa:
+        url = tsa.url
+    out = tmp_path / "out"
+    result = run(site_with(tmp_path, timestamp_url=url), out)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: site.yaml: timestamp_url: the time-stamping authority at ")
+    assert "cannot be reached" in line
+    assert not out.exists() or record_folders(out) == []
+
+
+def test_a_site_may_allow_signing_without_its_tsa(tmp_path: Path) -> None:
+    with local_tsa(tmp_path) as tsa:
+        url = tsa.url
+    site = site_with(tmp_path, timestamp_url=url, sign_without_timestamp=True)
+    result = run(site, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "signed without a timestamp" in result.stderr
+    [folder] = record_folders(tmp_path / "out")
+    for name in SIGNATURES:
+        assert token_of(cms.ContentInfo.load((folder / name).read_bytes())["content"]) is None
+
+
+@pytest.mark.parametrize("url", ["ftp://tsa.example", "not a url"])
+def test_a_bad_timestamp_url_is_one_line(tmp_path: Path, url: str) -> None:
+    result = run(site_with(tmp_path, timestamp_url=url), tmp_path / "out")
+    assert result.exit_code == 2
+    assert "timestamp_url" in result.stderr and len(result.stderr.strip().splitlines()) == 1

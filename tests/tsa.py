@@ -1,0 +1,76 @@
+"""A real RFC 3161 time-stamping authority on 127.0.0.1, for tests: HTTP, not a mock client.
+
+pyHanko's DummyTimeStamper answers each request with a token signed by an invented TSA
+certificate (issued by an invented CA); kyphocheck's own client posts to it over HTTP as it
+would to a site's TSA.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from asn1crypto import keys, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+from tests.certificates import Issued, issue_tsa, make_ca, write_pem
+
+
+@dataclass(frozen=True)
+class LocalTsa:
+    url: str
+    ca_pem: Path  # the TSA's CA, to trust
+    requests: list[int]  # one entry per request answered
+
+
+@contextmanager
+def local_tsa(folder: Path, name: str = "Invented TSA") -> Iterator[LocalTsa]:
+    """A TSA listening on a free port of 127.0.0.1 while the block runs."""
+    start = datetime.now(UTC) - timedelta(days=1)
+    ca = make_ca("Invented TSA CA", start)
+    tsa = issue_tsa(ca, name, start)
+    stamper = DummyTimeStamper(
+        tsa_cert=_asn1(tsa),
+        tsa_key=keys.PrivateKeyInfo.load(
+            tsa.key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        ),
+        certs_to_embed=[_asn1(ca)],
+    )
+    answered: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+            answered.append(len(reply))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args: object) -> None:
+            pass  # quiet
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        yield LocalTsa(
+            f"http://127.0.0.1:{port}/tsa", write_pem(folder / "tsa-ca.pem", ca), answered
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _asn1(issued: Issued) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(issued.certificate.public_bytes(Encoding.DER))
