@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +18,26 @@ from kyphocheck.cli.options import (
     signing_identity,
     warn_sheet_gaps,
 )
+
+if TYPE_CHECKING:
+    from kyphocheck.site.folder import Site
+
+
+def trusted_certificates(trust: list[Path] | None, the_site: Site) -> list[Any]:
+    """Whom verify trusts: --trust, the site's trust anchors, and the local identity."""
+    from kyphocheck.errors import InputError
+    from kyphocheck.signatures.identity import certificate_path
+    from kyphocheck.signatures.verify import load_certificates
+
+    anchors = list(trust or [])
+    if the_site.root is not None:
+        anchors += [the_site.root / anchor for anchor in the_site.config.trust_anchors]
+    if certificate_path().is_file():
+        anchors.append(certificate_path())
+    try:
+        return load_certificates(anchors)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--trust: cannot read a certificate ({exc})") from None
 
 
 @reports_errors
@@ -58,22 +78,10 @@ def verify(
     anchors, and the local identity.
     """
     from kyphocheck.cli.output import print_verification
-    from kyphocheck.signatures.identity import certificate_path
-    from kyphocheck.signatures.record_folder import verify_paths
-    from kyphocheck.signatures.verify import load_certificates
-
-    the_site = open_site(site)
-    anchors = list(trust or [])
-    if the_site.root is not None:
-        anchors += [the_site.root / anchor for anchor in the_site.config.trust_anchors]
-    if certificate_path().is_file():
-        anchors.append(certificate_path())
     from kyphocheck.errors import InputError
+    from kyphocheck.signatures.record_folder import verify_paths
 
-    try:
-        trusted = load_certificates(anchors)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"--trust: cannot read a certificate ({exc})") from None
+    trusted = trusted_certificates(trust, open_site(site))
     if not paths and log is None:
         raise InputError("verify: give record folders or files, or --log DIR")
     if deep and log is None:

@@ -117,6 +117,7 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
         ),
         "site": {"name": site.config.name, "clinic_phone": site.config.clinic_phone},
         "sheet": sheet_context(record, site.config),
+        "amendment": _amendment(record, checklist, zone),
         "signed": record["signature"] is not None,
     }
 
@@ -148,6 +149,45 @@ def _holds(record: dict[str, Any]) -> list[dict[str, Any]]:
         for m in record["computed"]["medications"]
         if m.get("known") and m.get("latest_permitted_dose")
     ]
+
+
+def _amendment(
+    record: dict[str, Any], checklist: Checklist, zone: ZoneInfo
+) -> dict[str, Any] | None:
+    """What an amended record changed, worded for the summary (None for an original record).
+
+    Answers by their prompt, formatted as the summary formats them; patient and procedure
+    fields by name.
+    """
+    changes = record.get("amendment")
+    if not isinstance(changes, dict):
+        return None
+    items = {item.id: item for section in checklist.sections for item in section.items}
+
+    def worded(item_id: str, value: Any) -> str:
+        if value is None:
+            return "not answered"
+        if isinstance(value, list):  # medicines, allergies: which ones, not how many
+            names = [str(v.get("name") or v.get("substance") or v) for v in value if v]
+            return ", ".join(names) if names else "none"
+        item = items.get(item_id)
+        return format_answer(item, value, zone) if item is not None else str(value)
+
+    rows = [
+        {
+            "label": items[c["item"]].prompt if c["item"] in items else c["item"],
+            "old": worded(c["item"], c["old"]),
+            "new": worded(c["item"], c["new"]),
+        }
+        for c in changes.get("answers_changed", [])
+    ]
+    return {
+        "amends": record["amends"],
+        "reason": record.get("amendment_reason", ""),
+        "rows": rows,
+        "added": changes.get("findings_added", []),
+        "resolved": changes.get("findings_resolved", []),
+    }
 
 
 def _planned(record: dict[str, Any], plan: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from kyphocheck.assess import Assessment, assess
 from kyphocheck.intake.prepare import Prepared, prepare
+from kyphocheck.record.amendment import Amends, amendment_fields, check_same_encounter
 from kyphocheck.record.build import build_record, canonical_json, check_overrides, seal_id
 from kyphocheck.record.documents import render_documents
 from kyphocheck.record.folder import folder_name, write_record_folder
@@ -51,6 +52,7 @@ def start_record(
     clock: Clock,
     identity: Identity | None = None,
     kinds: tuple[str, ...] = ("summary", "take-home"),
+    amends: Amends | None = None,
 ) -> RecordDraft:
     """Assess, build, render and sign the Markdown of a record; its PDFs are still to be made.
 
@@ -70,6 +72,9 @@ def start_record(
         clock,
         site.config.name,
     )
+    if amends is not None:  # a corrected version of a signed record: it says what it replaces
+        check_same_encounter(amends, record, str(prepared.source))
+        record.update(amendment_fields(amends, record))
     tsa, tsa_warnings = _site_tsa(site) if identity is not None else (None, ())
     if identity is not None:
         signed_at = clock.real_now()
@@ -155,6 +160,7 @@ def make_record_files(
     clock: Clock,
     identity: Identity | None = None,
     workers: WorkerPool | None = None,
+    amends: Amends | None = None,
 ) -> tuple[dict[str, Any], dict[str, bytes], Assessment, tuple[str, ...]]:
     """Assess, build, render and (with an identity) sign all of a record's files; none written.
 
@@ -162,7 +168,7 @@ def make_record_files(
     """
     from kyphocheck.record.pdf import start_pdf_workers
 
-    draft = start_record(site, prepared, clock, identity)
+    draft = start_record(site, prepared, clock, identity, amends=amends)
     with contextlib.ExitStack() as stack:
         pool = workers or stack.enter_context(start_pdf_workers(len(draft.pdf_jobs)))
         made = pool.run(job for _, job in draft.pdf_jobs)
@@ -184,10 +190,11 @@ def write_record(
     clock: Clock,
     identity: Identity | None = None,
     workers: WorkerPool | None = None,
+    amends: Amends | None = None,
 ) -> RecordResult:
     """Make the record's files and write them as a new record folder."""
     record, files, assessment, warnings = make_record_files(
-        site, prepared, clock, identity, workers
+        site, prepared, clock, identity, workers, amends
     )
     name = folder_name(
         prepared.encounter.procedure.scheduled,

@@ -77,6 +77,47 @@ def verify_folder(verifier: Verifier, folder: Path, *, signatures: bool = True) 
             verifier.add(path, "part of the record", False, "not one of the record's files")
     if signatures:
         _check_signer(verifier, record_path, record, first_signer)
+    if "amends" in record:
+        _check_amends(verifier, record_path, record)
+
+
+def _check_amends(verifier: Verifier, record_path: Path, record: dict[str, Any]) -> None:
+    """An amended record's link: the original beside it is the one it names, byte for byte.
+
+    The original is looked for among the folders beside the amendment (where `amend` writes
+    it unless --out says otherwise). Not found is said, not failed: it may be kept elsewhere.
+    """
+    amends = record.get("amends")
+    if not isinstance(amends, dict) or not all(
+        isinstance(amends.get(k), str) for k in ("id", "sha256")
+    ):
+        verifier.add(record_path, "amends", False, "the amended record's link is not readable")
+        return
+    folder = record_path.parent
+    for sibling in sorted(folder.parent.iterdir()):
+        candidate = sibling / RECORD
+        if sibling == folder or sibling.name.startswith(".") or not candidate.is_file():
+            continue
+        if candidate.stat().st_size > MAX_RECORD_BYTES:
+            continue
+        data = candidate.read_bytes()
+        if hashlib.sha256(data).hexdigest() == amends["sha256"]:
+            detail = f"amends {amends['id']} ({sibling.name}): the original is unchanged"
+            verifier.add(record_path, "amends", True, detail)
+            return
+        try:
+            other = json.loads(data)
+        except ValueError:
+            continue
+        if isinstance(other, dict) and other.get("record_id") == amends["id"]:
+            detail = (
+                f"amends {amends['id']} ({sibling.name}): its record.json differs from what "
+                "the amendment names"
+            )
+            verifier.add(record_path, "amends", False, detail)
+            return
+    detail = f"amends {amends['id']}: the original is not beside it, so the link was not checked"
+    verifier.add(record_path, "amends", True, detail)
 
 
 def _present(verifier: Verifier, path: Path) -> None:
