@@ -165,20 +165,41 @@ def test_workers_leave_ctrl_c_to_the_main_process() -> None:
 
 
 @needs_fork
-def test_a_ctrl_c_during_the_fork_is_not_lost_by_the_main_process() -> None:
+def test_a_ctrl_c_during_the_fork_is_not_lost_by_the_main_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import contextlib
     import multiprocessing
 
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    # Pending on this thread, as if typed while workers are forked. Sent to the thread, not the
-    # process: another thread of the test process (left by an earlier test) would take a
-    # process-directed signal at once, and Ctrl-C would land outside the fork.
-    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            WorkerPool.start(2)
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    held = workers.interrupts_held
+
+    @contextlib.contextmanager
+    def ctrl_c_while_held() -> Iterator[None]:
+        with held():
+            # Pending on this thread, as if typed while workers are forked. Sent to the thread,
+            # not the process: another thread of the test process (left by an earlier test)
+            # would take a process-directed signal at once, outside the fork.
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            yield
+
+    monkeypatch.setattr(workers, "interrupts_held", ctrl_c_while_held)
+    with pytest.raises(KeyboardInterrupt):
+        WorkerPool.start(2)
     assert multiprocessing.active_children() == []  # none left behind
+
+
+def test_a_block_held_inside_another_keeps_the_signals_until_the_outer_ends() -> None:
+    """The folder writer holds them inside a caller's block: they wait for the outer one."""
+    delivered: list[int] = []
+    previous = signal.signal(signal.SIGHUP, lambda number, frame: delivered.append(number))
+    try:
+        with workers.interrupts_held():
+            with workers.interrupts_held():
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGHUP)
+            assert delivered == []  # the inner block ended; the outer still holds it
+        assert delivered == [signal.SIGHUP]
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 @needs_fork
