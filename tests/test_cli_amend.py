@@ -90,10 +90,9 @@ def test_an_amendment_is_a_new_signed_record_that_names_the_original(tmp_path: P
     # The vancomycin dose is by weight: its finding's words changed with the weight.
     assert ("allergy:beta_lactam", "info") in added and ("allergy:beta_lactam", "info") in resolved
     summary = (second / "summary.md").read_text()
-    assert f"This record amends record {old['record_id']}" in summary
-    assert "Reason: weight re-measured" in summary
-    assert "| patient.weight\\_kg | 62.0 | 64.0 |" in summary
-    assert "| Eliquis, sertraline | sertraline |" in summary
+    assert f"**Amends record {old['record_id']}** (reason: weight re-measured)" in summary
+    assert "| Weight | 62 kg | 64 kg |" in summary
+    assert "| Eliquis 5 mg twice a day, last dose Fri 27 Nov 2026 20:00 | none |" in summary
     assert "Finding resolved: Sertraline is taken with other bleeding risks" in summary
     assert "Finding added: **Sertraline: no routine hold" in summary
     checks = verify_paths([first, second], trusted())
