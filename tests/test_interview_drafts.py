@@ -15,6 +15,7 @@ def test_round_trip(tmp_path: Path) -> None:
     draft = Draft.new({"checklist": "kyphoplasty", "patient": {"name": "Ana María Reyes"}})
     draft.visited = ["identity_verified"]
     draft.pending = {"item": "medications", "entry": {"name": "Eliquis"}}
+    draft.amends = {"record": "/records/r1", "id": "213fb48650e01791", "reason": "typo"}
     store.save(draft)
     loaded = store.load(draft.id)
     assert loaded == draft

@@ -67,60 +67,113 @@ def amend(
 ) -> None:
     """Correct a signed record with a new signed version that names it.
 
-    The record must verify. Its answers are corrected in a file (--export-answers writes them
-    out), then `amend RECORD --reason TEXT --answers FILE --non-interactive` writes the new
-    record beside the original, whose folder is never touched.
+    The record must verify. At a terminal the run's review opens with the record's answers
+    filled in, to change what was wrong; in scripts `--answers FILE --non-interactive` gives
+    the corrected answers (--export-answers writes the record's own to start from). The new
+    record is written beside the original, whose folder is never touched.
     """
     from kyphocheck.cli.record_commands import trusted_certificates
     from kyphocheck.cli.run_commands import _report
     from kyphocheck.errors import UsageError
-    from kyphocheck.intake.prepare import prepare
-    from kyphocheck.record.pipeline import write_record
 
+    # The cheap refusals first: a missing reason is said before a record is read or verified.
+    if export_answers is None:
+        if not reason.strip():
+            raise UsageError("--reason: say why the record is amended (it is required)")
+        if answers is not None and not non_interactive:
+            raise UsageError(
+                "--answers: give --non-interactive with it (at a terminal, amend starts "
+                "from the record's own answers)"
+            )
+        if non_interactive and answers is None:
+            raise UsageError("--non-interactive needs --answers FILE (the corrected answers)")
+        if not non_interactive:
+            from kyphocheck.cli.interactive.session import AMEND_ADVICE, require_terminal
+
+            require_terminal(AMEND_ADVICE)
     the_site = open_site(site)
-    amends = _verified_original(record, reason, trusted_certificates(trust, the_site))
+    amends = verified_original(record, reason, trusted_certificates(trust, the_site))
     if export_answers is not None:
         _export(amends.answers_document(), export_answers)
         typer.echo(f"Answers of record {amends.original['record_id']} written to {export_answers}")
         return
-    if not reason.strip():
-        raise UsageError("--reason: say why the record is amended")
-    if answers is None or not non_interactive:
-        raise UsageError(
-            "amend needs the corrected answers: --answers FILE --non-interactive "
-            "(--export-answers FILE writes the record's answers to correct)"
-        )
     clock = make_clock(now)
     out_dir = out or record.resolve().parent
     with pdf_workers() as workers:
-        prepared = prepare(the_site, answers, clock)
-        identity = signing_identity(False, passphrase_file, clock)
-        result = write_record(the_site, prepared, out_dir, clock, identity, workers, amends)
+        if answers is not None:
+            from kyphocheck.intake.prepare import prepare
+            from kyphocheck.record.pipeline import write_record
+
+            prepared = prepare(the_site, answers, clock)  # bad input is reported before signing
+            identity = signing_identity(False, passphrase_file, clock)
+            result = write_record(the_site, prepared, out_dir, clock, identity, workers, amends)
+        else:
+            from kyphocheck.cli.interactive import session as interactive
+            from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
+            from kyphocheck.interview.drafts import DraftStore
+
+            identity = signing_identity(False, passphrase_file, clock)  # before the first question
+            options = interactive.Options(
+                the_site, clock, out_dir, False, identity, workers, amends=amends
+            )
+            result = interactive.amend(options, QuestionaryPrompter(), record, DraftStore())
     _report(result, fail_on, identity, the_site)
     typer.echo(f"Amends record {amends.original['record_id']} ({record}), left as it was.")
 
 
-def _verified_original(record: Path, reason: str, trusted: list[Any]) -> Amends:
-    """The record to amend, once it verifies whole: an amendment of a forgery is none."""
+def resumed_original(amends: dict[str, Any], trusted: list[Any]) -> Amends:
+    """The record an interrupted amendment corrects, verified again, and the one it started on.
+
+    Between Ctrl-C and resume the original may have been changed or replaced; an amendment
+    names the bytes the nurse corrected, so anything else is refused.
+    """
+    from kyphocheck.errors import InputError
+
+    folder = Path(str(amends.get("record", "")))
+    original = verified_original(folder, str(amends.get("reason", "")), trusted)
+    if original.sha256 != amends.get("sha256"):
+        raise InputError(
+            f"{folder}: its record.json is not the one this amendment was started on; "
+            "discard the draft (kyphocheck drafts --discard) and amend again"
+        )
+    return original
+
+
+def verified_original(record: Path, reason: str, trusted: list[Any]) -> Amends:
+    """The record to amend, once it verifies whole: an amendment of a forgery is none.
+
+    Verified as `kyphocheck verify` does (same folder checks, same trust). The bytes named by
+    the amendment are those read before verifying, and must still be there after it.
+    """
     import json
 
     from kyphocheck.errors import InputError
     from kyphocheck.record.amendment import Amends
-    from kyphocheck.signatures.record_folder import MAX_RECORD_BYTES, RECORD, verify_paths
+    from kyphocheck.signatures.record_folder import MAX_RECORD_BYTES, RECORD, verify_folder
+    from kyphocheck.signatures.verify import Verifier
 
     record_path = record / RECORD
     if not record.is_dir() or not record_path.is_file():
         raise InputError(f"{record}: not a record folder (no {RECORD})")
     if record_path.stat().st_size > MAX_RECORD_BYTES:
         raise InputError(f"{record_path}: too large to be a kyphocheck record")
-    failed = [c for c in verify_paths([record], trusted) if not c.ok]
+    record_json = record_path.read_bytes()
+    verifier = Verifier(trusted)
+    verify_folder(verifier, record)
+    failed = [c for c in verifier.results if not c.ok]
+    if any(c.check == "signed" for c in failed):
+        raise InputError(
+            f"{record}: an UNSIGNED draft record (--no-sign); only a signed record can be "
+            "amended: make the record again with kyphocheck run"
+        )
     if failed:
         first = failed[0]
         raise InputError(
             f"{record}: does not verify, so it cannot be amended ({first.file}: {first.check}: "
             f"{first.detail}; see kyphocheck verify {record})"
         )
-    record_json = record_path.read_bytes()
+    if record_path.read_bytes() != record_json:
+        raise InputError(f"{record_path}: changed while it was verified; amend it again")
     return Amends(record_json, json.loads(record_json), reason.strip())
 
 

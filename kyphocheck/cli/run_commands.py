@@ -142,9 +142,20 @@ def resume(
     the_site = open_site(site if site is not None else (Path(saved.site) if saved.site else None))
     clock = make_clock(now)
     unsigned = no_sign or saved.no_sign
+    amends = None
+    if saved.amends is not None:  # an interrupted `amend`: it is finished as an amendment
+        from kyphocheck.cli.amend_command import resumed_original
+        from kyphocheck.cli.record_commands import trusted_certificates
+        from kyphocheck.errors import UsageError
+
+        if unsigned:
+            raise UsageError("--no-sign: an amendment is always signed")
+        amends = resumed_original(saved.amends, trusted_certificates(None, the_site))
     with pdf_workers() as workers:
         identity = signing_identity(unsigned, passphrase_file, clock)
-        options = interactive.Options(the_site, clock, out, unsigned, identity, workers)
+        options = interactive.Options(
+            the_site, clock, out, unsigned, identity, workers, amends=amends
+        )
         result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
     _report(result, fail_on, identity, the_site)
 

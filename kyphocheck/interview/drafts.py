@@ -48,6 +48,9 @@ class Draft:
     progress: dict[str, int] = field(default_factory=dict)
     # A medicine or allergy being entered, field by field: {"item": ..., "entry": {...}}.
     pending: dict[str, Any] | None = None
+    # An interrupted `amend`: the record it corrects ({"record": folder, "id", "sha256",
+    # "reason", "patient": {mrn, name, dob}}), so that resume finishes an amendment, not a run.
+    amends: dict[str, Any] | None = None
 
     @classmethod
     def new(cls, document: dict[str, Any]) -> Draft:
@@ -76,6 +79,7 @@ class Draft:
             "out": self.out,
             "no_sign": self.no_sign,
             "pending": self.pending,
+            "amends": self.amends,
             "document": self.document,
         }
 
@@ -168,6 +172,7 @@ class DraftStore:
                 updated_at=data.get("updated_at", ""),
                 progress=dict(data.get("progress", {})),
                 pending=data.get("pending"),
+                amends=data.get("amends"),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(Problem(str(path), message=f"damaged draft ({exc})")) from None

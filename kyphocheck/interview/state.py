@@ -91,6 +91,12 @@ class Interview:
         A new start, date of birth or zone can make a given answer wrong (a last meal after the
         start): the change is refused, naming that answer, rather than the answer dropped.
         """
+        fixed = self.fixed_identity(part, key)
+        if fixed is not None and value != fixed:
+            return (
+                f"{part}.{key}: an amendment is of the same patient; it stays {fixed} "
+                "(another patient's checklist is a new record: kyphocheck run)"
+            )
         document = copy.deepcopy(self.document)
         document.setdefault(part, {})[key] = value
         probe = Interview(self.site, self.checklist, self.protocol, self.clock, Draft("", document))
@@ -102,6 +108,16 @@ class Interview:
                 return exc.problems[0].what
             return self._wrong_answers(wrong)
         return None
+
+    def fixed_identity(self, part: str, key: str) -> Any:
+        """The value an amendment keeps for this field (who the record is of), or None.
+
+        Refused as it is typed, not when the record is written: the nurse loses nothing.
+        """
+        amends = self.draft.amends
+        if amends is None or part != "patient":
+            return None
+        return amends.get("patient", {}).get(key)
 
     def _wrong_answers(self, wrong: list[Problem]) -> str:
         """The first answer a header change would make wrong, in the nurse's words."""

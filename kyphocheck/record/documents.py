@@ -6,13 +6,14 @@ the values the templates show, so templates stay about wording and layout.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kyphocheck.header import ANESTHESIA_WORDS
+from kyphocheck.header import ANESTHESIA_WORDS, HEADER_PROMPTS
 from kyphocheck.record.render import make_environment, render, template_hashes
 from kyphocheck.record.take_home import sheet_context
 from kyphocheck.site.checklist import Checklist
@@ -157,37 +158,92 @@ def _amendment(
     """What an amended record changed, worded for the summary (None for an original record).
 
     Answers by their prompt, formatted as the summary formats them; patient and procedure
-    fields by name.
+    fields by the name the nurse was asked them by. A list (medicines, allergies) shows only
+    the entries that changed: a new last dose of the same medicine must not read "Eliquis ->
+    Eliquis".
     """
     changes = record.get("amendment")
     if not isinstance(changes, dict):
         return None
     items = {item.id: item for section in checklist.sections for item in section.items}
-
-    def worded(item_id: str, value: Any) -> str:
-        if value is None:
-            return "not answered"
-        if isinstance(value, list):  # medicines, allergies: which ones, not how many
-            names = [str(v.get("name") or v.get("substance") or v) for v in value if v]
-            return ", ".join(names) if names else "none"
-        item = items.get(item_id)
-        return format_answer(item, value, zone) if item is not None else str(value)
-
-    rows = [
-        {
-            "label": items[c["item"]].prompt if c["item"] in items else c["item"],
-            "old": worded(c["item"], c["old"]),
-            "new": worded(c["item"], c["new"]),
-        }
-        for c in changes.get("answers_changed", [])
-    ]
+    rows = []
+    for change in changes.get("answers_changed", []):
+        key, old, new = str(change["item"]), change["old"], change["new"]
+        item = items.get(key)
+        if isinstance(old, list) or isinstance(new, list):
+            old, new = _changed_entries(old or [], new or [])
+            words = [_entries(old, zone), _entries(new, zone)]
+        elif item is not None:
+            words = [format_answer(item, v, zone) for v in (old, new)]
+        else:
+            words = [_header_words(key, v, zone) for v in (old, new)]
+        label = item.prompt if item is not None else _header_label(key)
+        rows.append({"label": label, "old": words[0], "new": words[1]})
     return {
         "amends": record["amends"],
         "reason": record.get("amendment_reason", ""),
         "rows": rows,
         "added": changes.get("findings_added", []),
         "resolved": changes.get("findings_resolved", []),
+        "cleared_before": changes.get("cleared_before"),
     }
+
+
+def _changed_entries(old: list[Any], new: list[Any]) -> tuple[list[Any], list[Any]]:
+    """The entries of two lists that are not in both (compared whole)."""
+    old_keys = [_canonical(e) for e in old]
+    new_keys = [_canonical(e) for e in new]
+    return (
+        [e for e, k in zip(old, old_keys, strict=True) if k not in new_keys],
+        [e for e, k in zip(new, new_keys, strict=True) if k not in old_keys],
+    )
+
+
+def _entries(entries: list[Any], zone: ZoneInfo) -> str:
+    """Medicines or allergies in a line: "Eliquis 5 mg twice a day, last dose Fri 27 Nov ..."."""
+    if not entries:
+        return "none"
+    worded = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            worded.append(str(entry))
+        elif "substance" in entry:
+            reaction = f" ({entry['reaction']})" if entry.get("reaction") else ""
+            worded.append(f"{entry['substance']}{reaction}")
+        else:
+            parts = [str(entry.get("name")), *([str(entry["dose"])] if entry.get("dose") else [])]
+            last = entry.get("last_dose")
+            when = as_local(last, zone).strftime("%a %d %b %Y %H:%M") if last else "not known"
+            worded.append(f"{' '.join(parts)}, last dose {when}")
+    return "; ".join(worded)
+
+
+def _header_label(key: str) -> str:
+    """patient.weight_kg -> "Weight": the header prompt without its hint in brackets."""
+    part, _, field = key.partition(".")
+    prompt = HEADER_PROMPTS.get((part, field))
+    return prompt.split(" (")[0] if prompt else key
+
+
+def _header_words(key: str, value: Any, zone: ZoneInfo) -> str:
+    """A patient or procedure field as the summary's header table shows it."""
+    if value is None:
+        return "not given"
+    if key == "patient.weight_kg" and isinstance(value, int | float):
+        return f"{value:g} kg"
+    if key == "procedure.scheduled":
+        return as_local(value, zone).strftime("%a %d %b %Y %H:%M")
+    if key == "procedure.levels" and isinstance(value, list):
+        return ", ".join(map(str, value))
+    if key == "procedure.anesthesia":
+        return ANESTHESIA_WORDS.get(str(value), str(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _planned(record: dict[str, Any], plan: str) -> list[dict[str, Any]]:

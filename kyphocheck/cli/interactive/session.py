@@ -20,6 +20,7 @@ from kyphocheck.intake.answers_file import refuse_file_clock
 from kyphocheck.intake.prepare import agree_on_checklist, prepare_document
 from kyphocheck.interview.drafts import Draft, DraftStore
 from kyphocheck.interview.state import Interview
+from kyphocheck.record.amendment import SAME_PATIENT, Amends
 from kyphocheck.record.pipeline import RecordResult, write_record
 from kyphocheck.record.workers import WorkerPool
 from kyphocheck.signatures.identity import Identity
@@ -33,6 +34,7 @@ from kyphocheck.yamlio import ANSWERS_FILE, load_data_file
 # finished at the prompts (`resume` has no --non-interactive), so its advice must not offer it.
 RUN_ADVICE = "use --non-interactive with --answers FILE"
 RESUME_ADVICE = "resume the draft in a terminal (kyphocheck drafts lists them)"
+AMEND_ADVICE = "use --non-interactive with --answers FILE (--export-answers writes them)"
 
 
 def require_terminal(advice: str = RUN_ADVICE) -> None:
@@ -52,6 +54,7 @@ class Options:
     identity: Identity | None = None
     workers: WorkerPool | None = None  # started by the command, before the key was loaded
     large_print: bool = False
+    amends: Amends | None = None  # `amend`: the verified record this run corrects
 
 
 def start(
@@ -97,6 +100,38 @@ def start(
     if answers is not None:
         _prefill(interview)
     return _run(interview, prompter, options, store)
+
+
+def amend(options: Options, prompter: Prompter, record: Path, store: DraftStore) -> RecordResult:
+    """An amendment at the terminal: the original's answers pre-filled, then the review.
+
+    Everything is already answered, so the nurse lands on the run's own review screen and
+    changes what was wrong. The draft remembers what it amends: resumed, it stays one.
+    """
+    amends = options.amends
+    assert amends is not None, "amend needs the verified original"
+    document = _plain(amends.answers_document())
+    checklist = load_checklist(options.site, str(document["checklist"]))
+    draft = Draft.new(document)
+    draft.site = str(options.site.root) if options.site.root else None
+    draft.out = str(options.out) if options.out else None
+    draft.amends = {
+        "record": str(record.resolve()),
+        "id": amends.original["record_id"],
+        "sha256": amends.sha256,
+        "reason": amends.reason,
+        "patient": {key: document["patient"].get(key) for key in SAME_PATIENT},
+    }
+    interview = Interview(
+        options.site, checklist, load_site_protocol(options.site), options.clock, draft, store
+    )
+    _prefill(interview)
+    err().print(
+        f"Amending record {amends.original['record_id']} (reason: {amends.reason}). "
+        "Change what was wrong, then finish: the original is kept as it is.",
+        markup=False,
+    )
+    return _run(interview, prompter, options, store, advice=f"; for scripts {AMEND_ADVICE}")
 
 
 def resume(
@@ -157,7 +192,13 @@ def _run(
         prepared = prepared.in_large_print()
     out = options.out or Path(interview.draft.out or options.site.config.output_folder or "records")
     result = write_record(
-        options.site, prepared, out, options.clock, options.identity, options.workers
+        options.site,
+        prepared,
+        out,
+        options.clock,
+        options.identity,
+        options.workers,
+        options.amends,
     )
     with contextlib.suppress(KyphocheckError, OSError):
         store.discard(interview.draft.id)
