@@ -11,9 +11,12 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pikepdf
 import pytest
 import time_machine
 from asn1crypto import cms
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
@@ -50,6 +53,8 @@ def trusted(tmp_path: Path, tsa_ca: Path) -> list[object]:
 
 
 def test_every_signature_carries_a_timestamp_that_verify_reports(tmp_path: Path) -> None:
+    from kyphocheck.signatures.identity import certificate_path
+
     with local_tsa(tmp_path) as tsa:
         result = run(site_with(tmp_path, timestamp_url=tsa.url), tmp_path / "out")
         assert result.exit_code == 0, result.output
@@ -83,12 +88,50 @@ def test_every_signature_carries_a_timestamp_that_verify_reports(tmp_path: Path)
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
     signatures = [c for c in checks if "signature" in c.check]
     assert len(signatures) == 5
+    # B-LT: each PDF's DSS holds the certificates to validate signer and TSA, and nothing else.
+    expected = {certificate_path().read_bytes(), tsa.ca_pem.read_bytes()}
+    for pdf in ("summary.pdf", "take-home.pdf"):
+        assert dss_certificates(folder / pdf) == expected | {tsa_certificate(folder, pdf)}
+        with pikepdf.open(folder / pdf) as document:
+            assert document.pdf_version == "1.7"  # still PDF/A-3's version with a DSS
+        if shutil.which("qpdf") and shutil.which("pdfsig"):
+            qpdf = subprocess.run(["qpdf", "--check", str(folder / pdf)], capture_output=True)
+            assert qpdf.returncode == 0, qpdf.stdout
+            pdfsig = subprocess.run(["pdfsig", str(folder / pdf)], capture_output=True, text=True)
+            assert "Total document signed" in pdfsig.stdout, pdfsig.stdout
     assert all("time proven by Invented TSA at" in c.detail for c in signatures), signatures
     # Ten years on, the signer's certificate long expired: the proven time still holds.
     with time_machine.travel(datetime.now(UTC) + timedelta(days=3653), tick=False):
         later = verify_paths([folder], trusted(tmp_path, tsa.ca_pem))
     assert all(c.ok for c in later), [c for c in later if not c.ok]
     assert any("signed while valid" in c.detail for c in later)
+
+
+def dss_certificates(pdf: Path) -> set[bytes]:
+    """The certificates of a PDF's DSS, as PEM; fails if it holds anything else."""
+    with pikepdf.open(pdf) as document:
+        dss = document.Root.DSS
+        assert set(dss.keys()) == {"/Certs"}, dss.keys()
+        return {
+            x509.load_der_x509_certificate(stream.read_bytes()).public_bytes(Encoding.PEM)
+            for stream in dss.Certs
+        }
+
+
+def tsa_certificate(folder: Path, pdf: str) -> bytes:
+    """The TSA's own certificate, as the token in the PDF's signature carries it."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    with (folder / pdf).open("rb") as stream:
+        [embedded] = PdfFileReader(stream).embedded_signatures
+        token = token_of(embedded.signed_data)
+    assert token is not None
+    [leaf] = [
+        c.chosen
+        for c in token["content"]["certificates"]
+        if c.chosen.subject.native["common_name"] == "Invented TSA"
+    ]
+    return x509.load_der_x509_certificate(leaf.dump()).public_bytes(Encoding.PEM)
 
 
 def test_without_the_tsa_trusted_the_timestamp_fails(tmp_path: Path) -> None:
