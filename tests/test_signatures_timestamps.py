@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -191,3 +192,64 @@ def test_a_bad_timestamp_url_is_one_line(tmp_path: Path, url: str) -> None:
     result = run(site_with(tmp_path, timestamp_url=url), tmp_path / "out")
     assert result.exit_code == 2
     assert "timestamp_url" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def rewrite_pdf_signature(pdf: Path, change: Callable[[cms.ContentInfo], None]) -> None:
+    """Change the CMS in a PDF's /Contents in place, keeping its length (the byte range)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    data = pdf.read_bytes()
+    with pdf.open("rb") as stream:
+        [embedded] = PdfFileReader(stream).embedded_signatures
+        _, start, end, _ = (int(n) for n in embedded.sig_object["/ByteRange"])
+    content = cms.ContentInfo.load(bytes.fromhex(data[start + 1 : end - 1].decode()), strict=False)
+    change(content)
+    new = content.dump(force=True).hex().upper().encode()
+    assert len(new) <= end - start - 2
+    pdf.write_bytes(data[: start + 1] + new.ljust(end - start - 2, b"0") + data[end - 1 :])
+
+
+def strip_token(content: cms.ContentInfo) -> None:
+    del content["content"]["signer_infos"][0]["unsigned_attrs"]
+
+
+def backdate_token(content: cms.ContentInfo) -> None:
+    token = token_of(content["content"])
+    tst = token["content"]["encap_content_info"]["content"].parsed
+    tst["gen_time"] = tst["gen_time"].native - timedelta(days=400)
+    token["content"]["encap_content_info"]["content"] = cms.ParsableOctetString(tst.dump())
+
+
+def test_a_timestamp_changed_or_removed_anywhere_fails(tmp_path: Path) -> None:
+    """Removing a token leaves the signature valid: record.json says there was one."""
+    with local_tsa(tmp_path) as tsa:
+        assert run(site_with(tmp_path, timestamp_url=tsa.url), tmp_path / "out").exit_code == 0
+    [signed] = record_folders(tmp_path / "out")
+    record = json.loads((signed / "record.json").read_text())
+    assert record["signature"]["timestamp_url"] == tsa.url
+    untouched = verify_paths([signed], trusted(tmp_path, tsa.ca_pem))
+    assert all(c.ok for c in untouched), [c for c in untouched if not c.ok]
+    assert any(c.check == "timestamps" and c.ok for c in untouched)
+
+    def failures(name: str, change: Callable[[cms.ContentInfo], None]) -> list[str]:
+        folder = tmp_path / f"{name}-{change.__name__}"
+        shutil.copytree(signed, folder)
+        if name.endswith(".pdf"):
+            rewrite_pdf_signature(folder / name, change)
+        else:
+            content = cms.ContentInfo.load((folder / name).read_bytes())
+            change(content)
+            (folder / name).write_bytes(content.dump(force=True))
+        checks = verify_paths([folder], trusted(tmp_path, tsa.ca_pem))
+        return [f"{c.file}: {c.check}: {c.detail}" for c in checks if not c.ok]
+
+    # record.json.p7s and the PDFs are not among the hashes record.json lists: only the
+    # timestamp rules catch these.
+    for name in ("record.json.p7s", "summary.pdf"):
+        stripped = failures(name, strip_token)
+        assert stripped == [
+            "record.json: timestamps: record.json says every signature is timestamped; "
+            "1 carry no timestamp"
+        ], stripped
+        backdated = failures(name, backdate_token)
+        assert backdated and all("timestamp is not valid" in f for f in backdated), backdated
