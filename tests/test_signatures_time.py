@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
+from kyphocheck.record.render import clinical_time
 from kyphocheck.signatures.identity import Identity, certificate_path, identity_path
 from kyphocheck.signatures.record_folder import verify_paths
 from kyphocheck.signatures.sign import sign_detached_cms
@@ -24,6 +26,7 @@ from kyphocheck.signatures.verify import Check, load_certificates
 from tests.certificates import issue, make_ca, write_p12, write_pem
 from tests.conftest import EXAMPLE, NOW_TEXT, PASSPHRASE
 from tests.helpers import make_site, record_folders
+from tests.pdftext import flat, page_texts
 from tests.tsa import local_tsa
 
 runner = CliRunner()
@@ -75,6 +78,16 @@ def test_a_site_issued_record_verifies_ten_years_on_with_only_the_ca_trusted(
     assert record["clock"] == "fixed"  # the clinical times; the signing time is real
     signed_at = datetime.fromisoformat(record["signature"]["signed_at"])
     assert abs(datetime.now(UTC) - signed_at) < timedelta(minutes=5)
+    # The attestation prints the real signing time too, not the fixed clock.
+    zone = ZoneInfo(record["procedure"]["timezone"])
+    attestation = flat(" ".join(page_texts(folder / "summary.pdf")))
+    printed = clinical_time(record["signature"]["signed_at"], zone, "en")
+    assert printed in attestation
+    if printed != clinical_time(NOW_TEXT, zone, "en"):
+        assert (
+            clinical_time(NOW_TEXT, zone, "en")
+            not in attestation.split("Signed electronically by")[-1]
+        )
     as_auditor(monkeypatch, tmp_path)
     expiry = (signed_at + timedelta(days=364)).date()
     with time_machine.travel(datetime.now(UTC) + TEN_YEARS, tick=False):
