@@ -11,19 +11,23 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
+from kyphocheck.record.render import clinical_time
 from kyphocheck.signatures.identity import Identity, certificate_path, identity_path
 from kyphocheck.signatures.record_folder import verify_paths
 from kyphocheck.signatures.sign import sign_detached_cms
 from kyphocheck.signatures.verify import Check, load_certificates
 from tests.certificates import issue, make_ca, write_p12, write_pem
 from tests.conftest import EXAMPLE, NOW_TEXT, PASSPHRASE
-from tests.helpers import record_folders
+from tests.helpers import make_site, record_folders
+from tests.pdftext import flat, page_texts
+from tests.tsa import local_tsa
 
 runner = CliRunner()
 TEN_YEARS = timedelta(days=3653)
@@ -74,6 +78,16 @@ def test_a_site_issued_record_verifies_ten_years_on_with_only_the_ca_trusted(
     assert record["clock"] == "fixed"  # the clinical times; the signing time is real
     signed_at = datetime.fromisoformat(record["signature"]["signed_at"])
     assert abs(datetime.now(UTC) - signed_at) < timedelta(minutes=5)
+    # The attestation prints the real signing time too, not the fixed clock.
+    zone = ZoneInfo(record["procedure"]["timezone"])
+    attestation = flat(" ".join(page_texts(folder / "summary.pdf")))
+    printed = clinical_time(record["signature"]["signed_at"], zone, "en")
+    assert printed in attestation
+    if printed != clinical_time(NOW_TEXT, zone, "en"):
+        assert (
+            clinical_time(NOW_TEXT, zone, "en")
+            not in attestation.split("Signed electronically by")[-1]
+        )
     as_auditor(monkeypatch, tmp_path)
     expiry = (signed_at + timedelta(days=364)).date()
     with time_machine.travel(datetime.now(UTC) + TEN_YEARS, tick=False):
@@ -130,3 +144,67 @@ def test_a_signature_made_outside_its_certificates_validity_fails(
     [check] = checks(document, trusted)
     assert not check.ok
     assert "outside the certificate's validity" in check.detail, check
+
+
+def stamped_record(tmp_path: Path, tsa_url: str) -> Path:
+    """A signed run of the example with a site whose timestamp_url is `tsa_url`."""
+    site = make_site(
+        tmp_path / "site", {"site.yaml": f"name: Invented Clinic\ntimestamp_url: {tsa_url}\n"}
+    )
+    args = ["run", "--answers", str(EXAMPLE), "--non-interactive", "--now", NOW_TEXT]
+    out = tmp_path / "out"
+    result = runner.invoke(app, [*args, "--out", str(out), "--site", str(site)])
+    assert result.exit_code == 0, result.output
+    [folder] = record_folders(out)
+    return folder
+
+
+def test_a_timestamped_site_issued_record_reports_the_proven_time_ten_years_on(
+    tmp_path: Path, site_issued: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The auditor trusts only the hospital's CA and the TSA's CA, on another machine."""
+    with local_tsa(tmp_path) as tsa:
+        folder = stamped_record(tmp_path, tsa.url)
+    as_auditor(monkeypatch, tmp_path)
+    (tmp_path / "auditor.pem").write_bytes(site_issued["ca"].read_bytes() + tsa.ca_pem.read_bytes())
+    trust = tmp_path / "auditor.pem"
+    with time_machine.travel(datetime.now(UTC) + TEN_YEARS, tick=False):
+        code, output = verify(
+            str(folder), "--trust", str(site_issued["ca"]), "--trust", str(tsa.ca_pem)
+        )
+        assert code == 0, output
+        signatures = [c for c in checks(folder, trust) if "signature" in c.check]
+        assert len(signatures) == 5
+        for check in signatures:
+            assert check.ok, check
+            assert "; signed while valid" in check.detail and "expired since" in check.detail
+            assert "time proven by Invented TSA at" in check.detail, check
+            assert "claimed by the signer" not in check.detail
+        # The TSA's CA not trusted: the proven time is not taken on the signer's word.
+        code, output = verify(str(folder), "--trust", str(site_issued["ca"]))
+        assert code == 1 and "time-stamping authority is not trusted" in output
+        sheet = folder / "take-home.pdf"
+        data = bytearray(sheet.read_bytes())
+        data[len(data) // 3] ^= 0x01
+        sheet.write_bytes(bytes(data))
+        [failed] = [c for c in checks(folder, trust) if not c.ok and "PDF" in c.check]
+        assert failed.file == "take-home.pdf"
+
+
+def test_a_proven_time_outside_the_certificates_validity_fails_though_the_claim_is_inside(
+    tmp_path: Path, site_issued: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The TSA proves the signing happened 30 days ago, before the 1-year certificate began.
+
+    The signer's own signingTime (today) is inside the validity; what counts is the proof.
+    """
+    with local_tsa(tmp_path, at=datetime.now(UTC) - timedelta(days=30)) as tsa:
+        folder = stamped_record(tmp_path, tsa.url)
+    as_auditor(monkeypatch, tmp_path)
+    trust = tmp_path / "auditor.pem"
+    trust.write_bytes(site_issued["ca"].read_bytes() + tsa.ca_pem.read_bytes())
+    signatures = [c for c in checks(folder, trust) if "signature" in c.check]
+    assert len(signatures) == 5
+    for check in signatures:
+        assert not check.ok, check
+        assert "outside the certificate's validity" in check.detail, check

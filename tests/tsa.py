@@ -33,9 +33,15 @@ class LocalTsa:
 
 
 @contextmanager
-def local_tsa(folder: Path, name: str = "Invented TSA") -> Iterator[LocalTsa]:
-    """A TSA listening on a free port of 127.0.0.1 while the block runs."""
-    start = datetime.now(UTC) - timedelta(days=1)
+def local_tsa(
+    folder: Path, name: str = "Invented TSA", at: datetime | None = None
+) -> Iterator[LocalTsa]:
+    """A TSA listening on a free port of 127.0.0.1 while the block runs.
+
+    `at`: the TSA's clock stands still there (a TSA whose tokens prove another time than the
+    signer's claim), its certificates valid from the day before.
+    """
+    start = (at or datetime.now(UTC)) - timedelta(days=1)
     ca = make_ca("Invented TSA CA", start)
     tsa = issue_tsa(ca, name, start)
     stamper = DummyTimeStamper(
@@ -44,6 +50,7 @@ def local_tsa(folder: Path, name: str = "Invented TSA") -> Iterator[LocalTsa]:
             tsa.key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
         ),
         certs_to_embed=[_asn1(ca)],
+        fixed_dt=at,
     )
     answered: list[int] = []
 

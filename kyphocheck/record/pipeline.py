@@ -80,6 +80,10 @@ def start_record(
         signed_at = clock.real_now()
         identity.check_usable(signed_at)
         record["signature"] = identity.as_record(signed_at)
+        if tsa is not None:
+            # Signed into record.json, so that verify can tell a token stripped from a
+            # signature (which leaves the signature valid) from one never asked for.
+            record["signature"]["timestamp_url"] = tsa.url
     # The documents the record consists of: verify requires each, so none can be deleted.
     record["documents"] = list(kinds)
     record = seal_id(record)

@@ -183,6 +183,18 @@ def _check_signer(
         same,
         "" if same else "the files were signed by another certificate than record.json names",
     )
+    if signature.get("timestamp_url") is not None:
+        # A token is an unsigned attribute: removing one leaves the signature valid, its
+        # time merely claimed. record.json (signed) says the site's TSA stamped every one.
+        bare = sum(not s.timestamped for s in seen)
+        verifier.add(
+            record_path,
+            "timestamps",
+            bool(seen) and not bare,
+            f"every signature timestamped by {signature['timestamp_url']}"
+            if seen and not bare
+            else f"record.json says every signature is timestamped; {bare} carry no timestamp",
+        )
     signer = signature.get("signer")
     name = signer.get("name") if isinstance(signer, dict) else None
     named = bool(seen) and all(s.name == name for s in seen)

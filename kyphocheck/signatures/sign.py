@@ -69,7 +69,8 @@ def sign_pdf(
 ) -> bytes:
     """The PDF with an invisible PAdES signature appended as an incremental update.
 
-    With the site's `tsa`, a PAdES B-T signature: a timestamp token over the signature value.
+    With the site's `tsa`, a PAdES B-T signature (a timestamp token over the signature value)
+    with the certificates to validate it in a DSS (B-LT; timestamps.embed_validation_data).
 
     The signature field is named after the document's role (`kyphocheck-summary`): the name is
     inside the signed revision, so verify can tell a summary from a take-home sheet.
@@ -103,6 +104,10 @@ def sign_pdf(
         name=identity.name,
     )
     writer = pdfa_writer(pdf, identity)  # stays PDF/A-3: PDF 1.7, metadata agreeing (pdfa.py)
+    if tsa is not None:  # PAdES B-LT: the validation data, inside the signed revision
+        from kyphocheck.signatures.timestamps import embed_validation_data
+
+        embed_validation_data(writer, [certificate, *chain], tsa)
     output = io.BytesIO()
     try:
         signers.sign_pdf(

@@ -72,10 +72,15 @@ def time_stamper(url: str) -> Any:
 
 @dataclass(frozen=True)
 class Tsa:
-    """The site's time-stamping authority: its URL and the client that asks it."""
+    """The site's time-stamping authority: its URL, the client that asks it, its certificates.
+
+    `certificates` are those its first token carried (its own and any issuers it sends), taken
+    when it is asked before signing, so that each PDF's validation data can hold them.
+    """
 
     url: str
     stamper: Any
+    certificates: tuple[Any, ...] = ()
 
     def token(self, digest: bytes) -> Any:
         """A timestamp token (asn1crypto ContentInfo) over a SHA-256 `digest`."""
@@ -93,8 +98,26 @@ def reachable_tsa(url: str) -> Tsa:
     before a record is made without the timestamps the site requires.
     """
     tsa = Tsa(url, time_stamper(url))
-    tsa.token(hashlib.sha256(b"kyphocheck: is the TSA there?").digest())
-    return tsa
+    token = tsa.token(hashlib.sha256(b"kyphocheck: is the TSA there?").digest())
+    carried = token["content"]["certificates"] or ()
+    return Tsa(url, tsa.stamper, tuple(c.chosen for c in carried if c.name == "certificate"))
+
+
+def embed_validation_data(writer: Any, signer_certificates: list[Any], tsa: Tsa) -> None:
+    """A DSS in the PDF's signed revision: the signer's chain and the TSA's certificates.
+
+    PAdES B-LT asks for what a validator needs years later without the network. The
+    certificates are the whole of it here: the chains end at the site's CA or a self-signed
+    signer, and kyphocheck fetches no revocation data (no OCSP responses or CRLs; verify does
+    no revocation check, see verify.py). The DSS is written before signing, into the revision
+    the signature covers, rather than as pyHanko's post-signature update: then the signature
+    still covers the whole file, and no unsigned byte is added that verify would have to judge.
+    """
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    DocumentSecurityStore.supply_dss_in_writer(
+        writer, None, certs=[*signer_certificates, *tsa.certificates]
+    )
 
 
 def add_signature_timestamp(der: bytes, tsa: Tsa) -> bytes:

@@ -47,6 +47,7 @@ class SignerSeen:
 
     fingerprint: str
     name: str
+    timestamped: bool = False  # the signature carries a timestamp token
 
 
 def load_certificates(paths: list[Path]) -> list[Any]:
@@ -219,7 +220,7 @@ class Verifier:
         try:
             signer = status.signing_cert
             seen = fingerprint(signer)
-            self.signers.append(SignerSeen(seen, _common_name(signer)))
+            self.signers.append(SignerSeen(seen, _common_name(signer), proven is not None))
             path_certs = status.validation_path.iter_certs(True) if status.validation_path else ()
             validated = {fingerprint(c) for c in path_certs}
             if signed_data is None:
