@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from kyphocheck.cli.options import (
-    EXIT_FINDINGS,
-    FailOn,
     FailOnOption,
     LargePrintOption,
     NowOption,
@@ -20,13 +18,8 @@ from kyphocheck.cli.options import (
     pdf_workers,
     reports_errors,
     signing_identity,
-    warn_sheet_gaps,
 )
-
-if TYPE_CHECKING:
-    from kyphocheck.record.pipeline import RecordResult
-    from kyphocheck.signatures.identity import Identity
-    from kyphocheck.site.folder import Site
+from kyphocheck.cli.run_report import report_run
 
 
 @reports_errors
@@ -91,7 +84,7 @@ def run(
                 prepared = prepared.in_large_print()
             identity = signing_identity(no_sign, passphrase_file, clock)
             result = write_record(the_site, prepared, out_dir, clock, identity, workers)
-        _report(result, fail_on, identity, the_site)
+        report_run(result, fail_on, identity, the_site)
         return
     from kyphocheck.cli.interactive import session as interactive
     from kyphocheck.cli.interactive.prompts import QuestionaryPrompter
@@ -105,7 +98,7 @@ def run(
         )
         prompter = QuestionaryPrompter()
         result = interactive.start(options, prompter, answers, checklist, DraftStore())
-    _report(result, fail_on, identity, the_site)
+    report_run(result, fail_on, identity, the_site)
 
 
 @reports_errors
@@ -144,9 +137,9 @@ def resume(
     unsigned = no_sign or saved.no_sign
     amends = None
     if saved.amends is not None:  # an interrupted `amend`: it is finished as an amendment
-        from kyphocheck.cli.amend_command import resumed_original
         from kyphocheck.cli.record_commands import trusted_certificates
         from kyphocheck.errors import UsageError
+        from kyphocheck.record.original import resumed_original
 
         if unsigned:
             raise UsageError("--no-sign: an amendment is always signed")
@@ -157,7 +150,7 @@ def resume(
             the_site, clock, out, unsigned, identity, workers, amends=amends
         )
         result = interactive.resume(options, QuestionaryPrompter(), saved.id, store)
-    _report(result, fail_on, identity, the_site)
+    report_run(result, fail_on, identity, the_site)
 
 
 @reports_errors
@@ -200,30 +193,3 @@ def _confirm(question: str) -> bool:
     except typer.Abort:
         typer.echo()
         return False
-
-
-def _report(
-    result: RecordResult, fail_on: FailOn | None, identity: Identity | None, site: Site
-) -> None:
-    """Warnings, findings, the folder, and who signed (or that nobody did)."""
-    from kyphocheck.cli.console import warn
-    from kyphocheck.cli.output import print_run_result, print_signed_by
-
-    for message in result.warnings:
-        warn(message)
-    warn_sheet_gaps(site)
-    if identity is None:
-        warn("--no-sign: the record is an UNSIGNED draft")
-    print_run_result(result)
-    if identity is not None:
-        print_signed_by(identity)
-    if fail_on is not None and result_fails(result.record, fail_on.value):
-        raise typer.Exit(EXIT_FINDINGS)
-
-
-def result_fails(record: dict[str, Any], fail_on: str) -> bool:
-    """Whether the record holds a finding at or above `fail_on` that is not overridden."""
-    from kyphocheck.assess.outcome import Outcome
-    from kyphocheck.schema import Severity
-
-    return Outcome.of_record(record).fails_at(Severity(fail_on))

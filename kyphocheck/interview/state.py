@@ -29,6 +29,7 @@ from kyphocheck.intake.answers_file import (
 from kyphocheck.intake.context import encounter_context
 from kyphocheck.intake.encounter import Encounter
 from kyphocheck.intake.values import Problems, convert
+from kyphocheck.interview.amendment_lock import identity_refusal
 from kyphocheck.interview.drafts import Draft, DraftStore
 from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist, CompiledItem
@@ -91,12 +92,9 @@ class Interview:
         A new start, date of birth or zone can make a given answer wrong (a last meal after the
         start): the change is refused, naming that answer, rather than the answer dropped.
         """
-        fixed = self.fixed_identity(part, key)
-        if fixed is not None and value != fixed:
-            return (
-                f"{part}.{key}: an amendment is of the same patient; it stays {fixed} "
-                "(another patient's checklist is a new record: kyphocheck run)"
-            )
+        refusal = identity_refusal(self.draft.amends, part, key, value)
+        if refusal is not None:
+            return refusal
         document = copy.deepcopy(self.document)
         document.setdefault(part, {})[key] = value
         probe = Interview(self.site, self.checklist, self.protocol, self.clock, Draft("", document))
@@ -108,16 +106,6 @@ class Interview:
                 return exc.problems[0].what
             return self._wrong_answers(wrong)
         return None
-
-    def fixed_identity(self, part: str, key: str) -> Any:
-        """The value an amendment keeps for this field (who the record is of), or None.
-
-        Refused as it is typed, not when the record is written: the nurse loses nothing.
-        """
-        amends = self.draft.amends
-        if amends is None or part != "patient":
-            return None
-        return amends.get("patient", {}).get(key)
 
     def _wrong_answers(self, wrong: list[Problem]) -> str:
         """The first answer a header change would make wrong, in the nurse's words."""
