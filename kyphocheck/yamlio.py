@@ -89,6 +89,8 @@ class Limits:
 
 SITE_FILE = Limits(max_bytes=5 * 1024 * 1024)
 ANSWERS_FILE = Limits(max_bytes=1024 * 1024, max_depth=12, max_nodes=50_000, aliases=False)
+# A patient's pre-op bundle from the EHR (run --fhir): its resources, not their whole chart.
+FHIR_BUNDLE = Limits(max_bytes=8 * 1024 * 1024, max_depth=32, max_nodes=200_000, aliases=False)
 _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
 )

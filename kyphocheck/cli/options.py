@@ -74,6 +74,18 @@ LargePrintOption = Annotated[
 ]
 
 
+FhirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--fhir",
+        metavar="BUNDLE",
+        help="FHIR R4 Bundle (JSON) from the EHR: fills the patient, medicines, allergies and "
+        "labs that the answers leave out.",
+        dir_okay=False,
+    ),
+]
+
+
 def _note_now_source(context: typer.Context, value: str | None) -> str | None:
     """Remember whether the clock came from KYPHOCHECK_NOW, to name it in an error."""
     source = context.get_parameter_source("now")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kyphocheck.cli.options import (
+    FhirOption,
     LargePrintOption,
     NowOption,
     PassphraseOption,
@@ -193,6 +194,7 @@ def sheet(
         ),
     ] = None,
     large_print: LargePrintOption = False,
+    fhir: FhirOption = None,
     no_sign: Annotated[
         bool, typer.Option("--no-sign", help="Write UNSIGNED draft sheets.")
     ] = False,
@@ -221,6 +223,8 @@ def sheet(
         raise UsageError("give the answers files: kyphocheck sheet --answers FILE... --out DIR")
     if out is None:
         raise UsageError("give the folder for the sheets: --out DIR")
+    if fhir is not None and len(files) != 1:
+        raise UsageError("--fhir: a bundle is one patient's; give one answers file with it")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs: give 1 or more processes, not {jobs}")
     clock = make_clock(now)
@@ -233,7 +237,9 @@ def sheet(
         try:
             with interrupt_signals(), start_pdf_workers(jobs or default_processes()) as workers:
                 identity = signing_identity(no_sign, passphrase_file, clock)
-                results = make_sheets(the_site, files, out, clock, identity, workers, large_print)
+                results = make_sheets(
+                    the_site, files, out, clock, identity, workers, large_print, fhir
+                )
                 follow_sheets(results, len(files), tally)
         except KeyboardInterrupt:
             raise Interrupted(

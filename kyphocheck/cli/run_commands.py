@@ -9,6 +9,7 @@ import typer
 
 from kyphocheck.cli.options import (
     FailOnOption,
+    FhirOption,
     LargePrintOption,
     NowOption,
     PassphraseOption,
@@ -58,13 +59,16 @@ def run(
     ] = None,
     passphrase_file: PassphraseOption = None,
     large_print: LargePrintOption = False,
+    fhir: FhirOption = None,
     site: SiteOption = None,
     now: NowOption = None,
 ) -> None:
     """Go through one patient's checklist and write the record.
 
     At a terminal it asks every question (only the missing or invalid ones with --answers);
-    with --non-interactive it never asks and fails on missing answers.
+    with --non-interactive it never asks and fails on missing answers. With --fhir the
+    EHR's values are offered at the prompts to confirm, never taken silently; in scripts the
+    answers file wins where both give a value, and the record marks the EHR's.
     """
     from kyphocheck.errors import UsageError
 
@@ -72,14 +76,17 @@ def run(
     the_site = open_site(site)
     if non_interactive:
         if answers is None:
-            raise UsageError("--non-interactive needs --answers FILE")
+            raise UsageError(
+                "--non-interactive needs --answers FILE"
+                + (" (a FHIR bundle gives no checklist or procedure)" if fhir else "")
+            )
         from kyphocheck.intake.prepare import prepare
         from kyphocheck.record.pipeline import write_record
 
         out_dir = out or Path(the_site.config.output_folder or "records")
         with pdf_workers() as workers:
             # Bad input is reported before signing.
-            prepared = prepare(the_site, answers, clock, checklist=checklist)
+            prepared = prepare(the_site, answers, clock, checklist=checklist, fhir=fhir)
             if large_print:
                 prepared = prepared.in_large_print()
             identity = signing_identity(no_sign, passphrase_file, clock)
@@ -97,7 +104,7 @@ def run(
             the_site, clock, out, no_sign, identity, workers, large_print=large_print
         )
         prompter = QuestionaryPrompter()
-        result = interactive.start(options, prompter, answers, checklist, DraftStore())
+        result = interactive.start(options, prompter, answers, checklist, DraftStore(), fhir)
     report_run(result, fail_on, identity, the_site)
 
 

@@ -23,6 +23,12 @@ def report_run(
 
     for message in result.warnings:
         warn(message)
+    ehr = result.record.get("ehr")
+    if ehr is not None:
+        for note in ehr["notes"]:
+            warn(f"EHR bundle: {note}")
+        filled = len(result.record.get("sources", {}))
+        warn(f"EHR bundle: {filled} values came from the EHR; record.json lists them (sources)")
     warn_sheet_gaps(site)
     if identity is None:
         warn("--no-sign: the record is an UNSIGNED draft")

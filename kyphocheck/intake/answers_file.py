@@ -98,6 +98,21 @@ class OverrideFields(Strict):
         return plain_text(value) if isinstance(value, str) else value
 
 
+class EhrFields(Strict):
+    """The `ehr:` block: which values a FHIR bundle filled (run --fhir), and what it could not.
+
+    Written by kyphocheck when it merges a bundle; the record lists `filled` as its `sources`,
+    so an auditor tells the EHR's values from those the nurse entered.
+    """
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    filled: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    # At the terminal: the EHR's values the nurse confirmed or corrected ("patient.dob",
+    # "answers.medications[0].last_dose"), so an interrupted run does not ask them again.
+    checked: tuple[str, ...] = ()
+
+
 class AnswersFile(Strict):
     """The whole answers file, before the answers are checked against the checklist.
 
@@ -112,6 +127,7 @@ class AnswersFile(Strict):
     procedure: ProcedureFields
     answers: dict[str, Any] = {}
     overrides: tuple[OverrideFields, ...] = ()
+    ehr: EhrFields | None = None
 
     @field_validator("version", mode="before")
     @classmethod
@@ -259,6 +275,7 @@ def build_encounter(
         notes=tuple(notes),
         not_applicable=tuple(not_applicable),
         made_ahead=made_ahead,
+        ehr=parsed.ehr.model_dump(mode="json") if parsed.ehr is not None else None,
     )
 
 

@@ -121,6 +121,8 @@ class Encounter:
     # A take-home sheet prepared days ahead: day-of answers (a last dose) may not exist yet.
     # On the day (`run`, the interview) an unknown last dose of a blood thinner is a stop.
     made_ahead: bool = False
+    # run --fhir: the bundle's SHA-256, the values it filled ("answers.inr") and its notes.
+    ehr: dict[str, Any] | None = None
 
     @property
     def age_years(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,15 +54,21 @@ def prepare(
     *,
     partial: bool = False,
     checklist: str | None = None,
+    fhir: Path | None = None,
 ) -> Prepared:
     """Read an answers file and check it against its checklist and the protocol.
 
     `checklist`: the --checklist option, which must agree with the file's.
     `partial`: required answers may be missing (a take-home sheet made days ahead, before the
     day-of checks); every answer given is still checked. A fixture's `now:` must be `clock`.
+    `fhir`: a FHIR bundle from the EHR fills what the answers file leaves out.
     """
     data = read_answers_data(answers_path)
     problems = Problems(str(answers_path), data)
+    if "ehr" in data:
+        # Which values came from the EHR is kyphocheck's to say, from a bundle it read.
+        problems.add(["ehr"], "only kyphocheck writes this, from a bundle given with --fhir")
+        del data["ehr"]
     loaded = loaded or SiteData(site)
     if checklist is not None:
         # The command line first: a wrong option is one line, whatever the file holds.
@@ -72,7 +79,54 @@ def prepare(
             raise InputError(Problem(field="--checklist", message=problem.message)) from None
         agree_on_checklist(checklist, data, str(answers_path))
     check_file_clock(data, clock, problems)
-    return _check(loaded, problems, clock, partial)
+    if fhir is None:
+        return _check(loaded, problems, clock, partial)
+    bundle = fill_from_bundle(loaded, fhir, data, clock)
+    try:
+        return _check(loaded, problems, clock, partial)
+    except InputError as exc:
+        raise from_the_bundle(exc, data, bundle) from None
+
+
+def fill_from_bundle(loaded: SiteData, fhir: Path, data: dict[str, Any], clock: Clock) -> str:
+    """Fill an answers document from a FHIR bundle where it gives no value; the bundle's name.
+
+    Imported here, not at the top: fhir.resources is loaded only by a command given --fhir.
+    """
+    from kyphocheck.intake.fhir_bundle import read_bundle
+    from kyphocheck.intake.fhir_prefill import prefill
+
+    bundle = read_bundle(fhir)
+    decimals: dict[str, int] = {}
+    checklist_id = data.get("checklist")
+    if isinstance(checklist_id, str):
+        with contextlib.suppress(InputError):
+            items = loaded.checklist(checklist_id).items
+            decimals = {c.item.id: c.item.decimals for c in items if c.item.decimals is not None}
+    codes = loaded.code_maps()
+    drugs = loaded.protocol().drugs
+    prefill(bundle, codes, drugs, clock.now, decimals, loaded.checklist).under(data)
+    return bundle.display
+
+
+def from_the_bundle(exc: InputError, data: dict[str, Any], bundle: str) -> InputError:
+    """The same problems, each about a value the bundle filled saying that it came from there.
+
+    What the bundle could not fill follows, as it often is why an answer is missing.
+    """
+    ehr = data.get("ehr", {})
+    filled = tuple(ehr.get("filled", ()))
+    problems = [
+        dataclasses.replace(p, message=f"{p.message} (the value came from {bundle})")
+        if p.field.startswith(filled) and filled
+        else p
+        for p in exc.problems
+    ]
+    problems += [
+        Problem(bundle, message=f"not filled from the bundle: {note}")
+        for note in ehr.get("notes", ())
+    ]
+    return InputError(problems)
 
 
 def agree_on_checklist(option: str, data: Any, display: str) -> None:

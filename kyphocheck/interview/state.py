@@ -31,6 +31,7 @@ from kyphocheck.intake.encounter import Encounter
 from kyphocheck.intake.values import Problems, convert
 from kyphocheck.interview.amendment_lock import identity_refusal
 from kyphocheck.interview.drafts import Draft, DraftStore
+from kyphocheck.interview.ehr import forget_source
 from kyphocheck.schema import Severity
 from kyphocheck.site.checklist import Checklist, CompiledItem
 from kyphocheck.site.folder import Site
@@ -83,6 +84,8 @@ class Interview:
 
     def set_header(self, part: str, key: str, value: Any) -> None:
         """Set a header field and save."""
+        if value != self.header_value(part, key):
+            forget_source(self.document, f"{part}.{key}")
         self.document.setdefault(part, {})[key] = value
         self.save()
 
@@ -123,6 +126,8 @@ class Interview:
     def change_header(self, part: str, key: str, value: Any) -> Change:
         """Change a header field from the review: what applies and the findings follow it."""
         before = self._findings
+        if value != self.header_value(part, key):
+            forget_source(self.document, f"{part}.{key}")
         self.document.setdefault(part, {})[key] = value
         return self._settle(before)
 
@@ -249,6 +254,8 @@ class Interview:
         `done=False` keeps the item open (a medication list still being filled in).
         """
         before = self._findings
+        if raw != self.answers.get(item_id):
+            forget_source(self.document, f"answers.{item_id}")
         if raw is None:
             self.answers.pop(item_id, None)
         else:

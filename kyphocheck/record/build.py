@@ -68,7 +68,7 @@ def build_record(
 ) -> dict[str, Any]:
     """The record as plain JSON-ready data (without template hashes and signature yet)."""
     cleared = assessment.outcome(o.finding for o in encounter.overrides).cleared
-    return {
+    record = {
         "schema": SCHEMA,
         "record_id": None,
         "created_at": clock.now.isoformat(),
@@ -101,6 +101,19 @@ def build_record(
         "signature": None,
         "tool": {"name": "kyphocheck", "version": __version__},
     }
+    if encounter.ehr is not None:
+        # Which values the EHR's bundle gave (run --fhir), by answers-file key; any other was
+        # entered by the nurse or an answers file. Only in records made with a bundle.
+        filled = [k for k in encounter.ehr["filled"] if _still_given(k, record)]
+        record["sources"] = {key: "fhir" for key in filled}
+        record["ehr"] = {"bundle_sha256": encounter.ehr["sha256"], "notes": encounter.ehr["notes"]}
+    return record
+
+
+def _still_given(key: str, record: dict[str, Any]) -> bool:
+    """Whether a value the bundle filled is still in the record (not dropped as not applying)."""
+    part, _, name = key.partition(".")
+    return name in record.get(part, {})
 
 
 def canonical_json(record: dict[str, Any]) -> bytes:

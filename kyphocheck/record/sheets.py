@@ -52,8 +52,12 @@ def make_sheets(
     identity: Identity | None,
     workers: WorkerPool,
     large_print: bool = False,
+    fhir: Path | None = None,
 ) -> Iterator[SheetResult]:
-    """Make a sheet folder for each answers file; a result for each, as each is done."""
+    """Make a sheet folder for each answers file; a result for each, as each is done.
+
+    `fhir`: one patient's FHIR bundle, with one answers file (the command checks).
+    """
     waiting: dict[int, tuple[Path, Prepared, RecordDraft]] = {}
     failed: deque[SheetResult] = deque()
     loaded = SiteData(site)
@@ -63,7 +67,7 @@ def make_sheets(
         for path in answers_files:
             try:
                 # Made days ahead: the day-of answers are not known yet and not needed.
-                prepared = prepare(site, path, clock, loaded, partial=True)
+                prepared = prepare(site, path, clock, loaded, partial=True, fhir=fhir)
                 if large_print:
                     prepared = prepared.in_large_print()
                 draft = start_record(site, prepared, clock, identity, KINDS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kyphocheck.site.checklist import Checklist, load_checklist
+from kyphocheck.site.codes import CodeMaps, load_code_maps
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol, load_protocol
 
@@ -24,6 +25,7 @@ class SiteData:
         self.site = site
         self._protocol: Protocol | None = None
         self._checklists: dict[str, Checklist] = {}
+        self._code_maps: CodeMaps | None = None
 
     def protocol(self) -> Protocol:
         """The protocol, loaded the first time."""
@@ -36,3 +38,9 @@ class SiteData:
         if checklist_id not in self._checklists:
             self._checklists[checklist_id] = load_checklist(self.site, checklist_id)
         return self._checklists[checklist_id]
+
+    def code_maps(self) -> CodeMaps:
+        """The RxNorm and LOINC mappings a FHIR bundle is read through, loaded the first time."""
+        if self._code_maps is None:
+            self._code_maps = load_code_maps(self.site, self.protocol().drugs)
+        return self._code_maps

@@ -31,6 +31,7 @@ from kyphocheck.record.pdf import PdfRequest
 from kyphocheck.record.render import make_environment, render
 from kyphocheck.record.workers import Job, WorkerPool
 from kyphocheck.site.checklist import Checklist, CompiledRule, load_checklist
+from kyphocheck.site.codes import load_code_maps
 from kyphocheck.site.data import load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import PROTOCOL_FILES, Protocol
@@ -144,6 +145,10 @@ def _check_protocol(site: Site, report: CheckReport) -> Protocol | None:
                     subject=what,
                 )
             )
+    try:
+        load_code_maps(site, protocol.drugs)  # the RxNorm and LOINC mappings of --fhir
+    except InputError as exc:
+        _add_lines(report, exc, "schema")
     return protocol
 
 

@@ -28,6 +28,7 @@ from kyphocheck.cli.interactive.screen import (
     validator,
 )
 from kyphocheck.cli.output import SEVERITY_STYLE
+from kyphocheck.interview.ehr import last_doses_to_confirm, mark_checked
 from kyphocheck.interview.state import Interview
 from kyphocheck.times import as_local, describe, format_local, parse_user_datetime
 
@@ -136,7 +137,12 @@ def _ask_list(
 
 
 def ask_medications(interview: Interview, prompter: Prompter) -> None:
-    """The medication list, with completion over every generic and brand name."""
+    """The medication list, with completion over every generic and brand name.
+
+    Each last dose an EHR bundle gave is asked again first: the EHR records what was
+    prescribed or charted, not what the patient took last night.
+    """
+    confirm_ehr_last_doses(interview, prompter)
     drugs = interview.protocol.drugs
     names = sorted({name for drug in drugs.drugs for name in drug.names}, key=str.casefold)
     _ask_list(
@@ -243,6 +249,52 @@ def _medication_entry(
         )
         keep("prescriber_approved", prescriber_approved=approved)
     return entry
+
+
+def confirm_ehr_last_doses(interview: Interview, prompter: Prompter) -> None:
+    """Ask again each last dose from the EHR: "the EHR says the last Eliquis was ...; right?"."""
+    zone = interview.encounter().procedure.zone
+    for index in last_doses_to_confirm(interview.document):
+        medications = [dict(e) for e in interview.answers["medications"]]
+        entry = medications[index]
+        when = format_local(datetime.fromisoformat(entry["last_dose"]), zone)
+        right = prompter.yes_no(
+            f"The EHR says the last {entry['name']} was {when}; is that right?", default=None
+        )
+        if not right:
+            others = medications[:index] + medications[index + 1 :]
+            medications[index] = _corrected_last_dose(interview, prompter, entry, others, zone)
+        mark_checked(interview.document, f"answers.medications[{index}].last_dose")
+        interview.set_answer("medications", medications, done=False)
+
+
+def _corrected_last_dose(
+    interview: Interview,
+    prompter: Prompter,
+    entry: dict[str, Any],
+    others: list[dict[str, Any]],
+    zone: ZoneInfo,
+) -> dict[str, Any]:
+    """The entry with the last dose the nurse gives instead of the EHR's (none if not known)."""
+    now = interview.clock.now
+    without = {k: v for k, v in entry.items() if k != "last_dose"}
+
+    def check_dose(text: str) -> None:
+        if text.strip():
+            moment = parse_user_datetime(text, now, zone).isoformat()
+            interview.check_value("medications", [*others, {**without, "last_dose": moment}])
+
+    dose_ok = validator(check_dose)
+    typed = prompter.text(
+        f"When did the patient last take {entry['name']}? (Enter if not known)",
+        validate=dose_ok,
+        suggest=day_before(dose_ok, now, zone),
+    )
+    if not typed.strip():
+        return without
+    moment = parse_user_datetime(typed, now, zone)
+    say(Text(f"  = {describe(moment, zone)}", style="bold"))
+    return {**without, "last_dose": moment.isoformat()}
 
 
 def typed_moment(raw: str, zone: ZoneInfo) -> str:

@@ -28,6 +28,7 @@ from kyphocheck.header import (
 )
 from kyphocheck.intake.answers_file import check_levels
 from kyphocheck.intake.encounter import unexpected_start
+from kyphocheck.interview.ehr import header_to_confirm, mark_checked
 from kyphocheck.interview.state import Change, Interview
 from kyphocheck.site.folder import check_timezone
 from kyphocheck.times import describe, parse_date, parse_user_datetime, zone_named, zone_names
@@ -52,7 +53,16 @@ Accept = Callable[[Any], None]
 
 
 def ask_header(interview: Interview, prompter: Prompter) -> None:
-    """Ask every header field that is missing or invalid, each checked as it is typed."""
+    """Ask every header field that is missing or invalid, each checked as it is typed.
+
+    A field the EHR filled is asked too, its value offered, until the nurse has confirmed it.
+    """
+    for part, key in header_to_confirm(interview.document):
+        current = interview.header_value(part, key)
+        say(Text("  From the EHR: press Enter to keep it, or correct it.", style="dim"))
+        interview.set_header(part, key, ask_header_field(interview, prompter, part, key, current))
+        mark_checked(interview.document, f"{part}.{key}")
+        interview.save()
     for part, key in interview.invalid_header_fields():
         current = interview.header_value(part, key)
         interview.set_header(part, key, ask_header_field(interview, prompter, part, key, current))

@@ -17,15 +17,16 @@ from kyphocheck.cli.interactive.prompts import EndOfInput, Prompter
 from kyphocheck.cli.signals import interrupt_signals
 from kyphocheck.errors import InputError, Interrupted, KyphocheckError, Problem, UsageError
 from kyphocheck.intake.answers_file import refuse_file_clock
-from kyphocheck.intake.prepare import agree_on_checklist, prepare_document
+from kyphocheck.intake.prepare import agree_on_checklist, fill_from_bundle, prepare_document
 from kyphocheck.interview.drafts import Draft, DraftStore
+from kyphocheck.interview.ehr import filled_by_ehr
 from kyphocheck.interview.state import Interview
 from kyphocheck.record.amendment import SAME_PATIENT, Amends
 from kyphocheck.record.pipeline import RecordResult, write_record
 from kyphocheck.record.workers import WorkerPool
 from kyphocheck.signatures.identity import Identity
 from kyphocheck.site.checklist import UnknownChecklist, list_checklists, load_checklist
-from kyphocheck.site.data import load_site_protocol
+from kyphocheck.site.data import SiteData, load_site_protocol
 from kyphocheck.site.folder import Site
 from kyphocheck.times import Clock
 from kyphocheck.yamlio import ANSWERS_FILE, load_data_file
@@ -63,8 +64,13 @@ def start(
     answers: Path | None,
     checklist_id: str | None,
     store: DraftStore,
+    fhir: Path | None = None,
 ) -> RecordResult:
-    """A new interactive run, pre-filled from an answers file if one is given."""
+    """A new interactive run, pre-filled from an answers file and a FHIR bundle if given.
+
+    The answers file's values are taken as given (it was written for this); the bundle's are
+    offered at each prompt to confirm, and each last dose it gives is asked again.
+    """
     document: dict[str, Any] = {"patient": {}, "procedure": {}, "answers": {}}
     if answers is not None:
         data = load_data_file(answers, limits=ANSWERS_FILE)
@@ -76,6 +82,11 @@ def start(
         for key in ("checklist", "patient", "procedure", "answers", "overrides"):
             if key in data:
                 document[key] = _plain(data[key])
+    if fhir is not None:
+        if checklist_id is not None:
+            document["checklist"] = checklist_id
+        fill_from_bundle(SiteData(options.site), fhir, document, options.clock)
+        _show_ehr(document)
     chosen = checklist_id or document.get("checklist")
     if chosen is None:
         available = [c for c, _ in list_checklists(options.site)]
@@ -97,9 +108,22 @@ def start(
     interview = Interview(
         options.site, checklist, load_site_protocol(options.site), options.clock, draft, store
     )
-    if answers is not None:
+    if answers is not None or fhir is not None:
         _prefill(interview)
     return _run(interview, prompter, options, store)
+
+
+def _show_ehr(document: dict[str, Any]) -> None:
+    """What the bundle filled, to be confirmed at each prompt, and what it could not."""
+    ehr = document["ehr"]
+    filled = ", ".join(key.split(".", 1)[1] for key in ehr["filled"]) or "nothing"
+    err().print(
+        f"From the EHR bundle: {filled}. Each is offered at its question to confirm; "
+        "check the patient's details against the wristband.",
+        markup=False,
+    )
+    for note in ehr["notes"]:
+        warn(f"EHR bundle: {note}")
 
 
 def amend(options: Options, prompter: Prompter, record: Path, store: DraftStore) -> RecordResult:
@@ -154,12 +178,18 @@ def resume(
 
 
 def _prefill(interview: Interview) -> None:
-    """Keep the valid answers of a document (marked as asked), drop and report the rest."""
+    """Keep the valid answers of a document (marked as asked), drop and report the rest.
+
+    Answers from an EHR bundle are kept but not marked as asked: each is offered to confirm.
+    """
     with contextlib.suppress(InputError):
         for line in interview.revalidate():
             warn(f"{line}; it will be asked again")
+    from_ehr = filled_by_ehr(interview.document)
     interview.draft.visited = [
-        c.item.id for c in interview.checklist.items if c.item.id in interview.answers
+        c.item.id
+        for c in interview.checklist.items
+        if c.item.id in interview.answers and f"answers.{c.item.id}" not in from_ehr
     ]
     interview.pin_times()
 
