@@ -13,7 +13,13 @@ from typing import Annotated
 import typer
 
 from kyphocheck import __version__
-from kyphocheck.cli import amend_command, record_commands, run_commands, site_commands
+from kyphocheck.cli import (
+    amend_command,
+    export_command,
+    record_commands,
+    run_commands,
+    site_commands,
+)
 from kyphocheck.cli.help import Command
 from kyphocheck.cli.options import state
 from kyphocheck.cli.signer import signer_app
@@ -57,6 +63,7 @@ for command in (run_commands.run, run_commands.resume, run_commands.drafts):
 app.command(cls=Command)(record_commands.verify)
 app.command(cls=Command)(record_commands.records)
 app.command(cls=Command)(amend_command.amend)
+app.command(cls=Command)(export_command.export)
 app.command(cls=Command)(site_commands.checklists)
 app.command(cls=Command)(record_commands.sheet)
 app.command("init-site", cls=Command)(site_commands.init_site)

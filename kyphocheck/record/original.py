@@ -33,10 +33,16 @@ def resumed_original(amends: dict[str, Any], trusted: list[Any]) -> Amends:
 
 
 def verified_original(record: Path, reason: str, trusted: list[Any]) -> Amends:
-    """The record to amend, once it verifies whole: an amendment of a forgery is none.
+    """The record to amend, once it verifies whole: an amendment of a forgery is none."""
+    record_json = verified_record_json(record, trusted, "amend")
+    return Amends(record_json, json.loads(record_json), reason.strip())
 
-    Verified as `kyphocheck verify` does (same folder checks, same trust). The bytes named by
-    the amendment are those read before verifying, and must still be there after it.
+
+def verified_record_json(record: Path, trusted: list[Any], doing: str) -> bytes:
+    """A signed record's record.json bytes, once the folder verifies whole (to `doing` it).
+
+    Verified as `kyphocheck verify` does (same folder checks, same trust). The bytes returned
+    are those read before verifying, and must still be there after it.
     """
     record_path = record / RECORD
     if not record.is_dir() or not record_path.is_file():
@@ -50,14 +56,14 @@ def verified_original(record: Path, reason: str, trusted: list[Any]) -> Amends:
     if any(c.check == "signed" for c in failed):
         raise InputError(
             f"{record}: an UNSIGNED draft record (--no-sign); only a signed record can be "
-            "amended: make the record again with kyphocheck run"
+            f"{doing}ed: make the record again with kyphocheck run"
         )
     if failed:
         first = failed[0]
         raise InputError(
-            f"{record}: does not verify, so it cannot be amended ({first.file}: {first.check}: "
+            f"{record}: does not verify, so it cannot be {doing}ed ({first.file}: {first.check}: "
             f"{first.detail}; see kyphocheck verify {record})"
         )
     if record_path.read_bytes() != record_json:
-        raise InputError(f"{record_path}: changed while it was verified; amend it again")
-    return Amends(record_json, json.loads(record_json), reason.strip())
+        raise InputError(f"{record_path}: changed while it was verified; {doing} it again")
+    return record_json
