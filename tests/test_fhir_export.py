@@ -48,6 +48,14 @@ def records(
         amend = ["amend", str(signed), "--reason", "INR re-drawn", "--answers", str(answers)]
         result = runner.invoke(app, [*amend, "--non-interactive", "--now", NOW_TEXT])
         assert result.exit_code == 0, result.output
+        low = example_data()
+        low["answers"]["platelets"] = 40
+        low["overrides"] = [
+            {"finding": "platelets_low", "by": "Dr. A. Patel", "reason": "Platelets transfused"}
+        ]
+        overridden = [*args[:2], str(write_answers(base, low, "low.yaml")), *args[3:]]
+        result = runner.invoke(app, [*overridden, "--out", str(base / "overridden")])
+        assert result.exit_code == 0, result.output
     yield base
 
 
@@ -166,6 +174,20 @@ def test_findings_are_detected_issues_with_their_source(records: Path) -> None:
         assert issue["detail"] == finding["message"]
         assert issue["evidence"][0]["code"][0]["text"] == finding["source"]
         assert issue["identifier"][0]["value"] == finding["id"]
+
+
+def test_an_override_is_the_issue_s_mitigation(records: Path) -> None:
+    [folder] = record_folders(records / "overridden")
+    data = _bundle(folder)
+    [issue] = [
+        i for i in _of(data, "DetectedIssue") if i["identifier"][0]["value"] == "platelets_low"
+    ]
+    assert issue["severity"] == "high"
+    assert issue["mitigation"][0]["action"]["text"] == (
+        "overridden by Dr. A. Patel: Platelets transfused"
+    )
+    [response] = _of(data, "QuestionnaireResponse")
+    assert response["extension"] == [{"url": "urn:kyphocheck:cleared", "valueBoolean": True}]
 
 
 def test_the_signed_pdfs_travel_with_their_sha1(records: Path) -> None:

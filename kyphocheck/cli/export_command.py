@@ -30,8 +30,9 @@ def export(
 ) -> None:
     """Export a signed record as a FHIR R4 Bundle (for the EHR).
 
-    It holds the checklist, the answers, the findings and the signed PDFs. The record is verified first, as `kyphocheck verify` does: a record that does not verify
-    is not exported. The checklist must be the one the record was made with.
+    It holds the checklist, the answers, the findings and the signed PDFs. The record is
+    verified first, as `kyphocheck verify` does: a record that does not verify is not
+    exported. The checklist must be the one the record was made with.
     """
     import json
     import sys
