@@ -24,7 +24,6 @@ from tests.helpers import make_site, record_folders
 
 runner = CliRunner()
 FHIR = ROOT / "examples" / "fhir"
-DECIMALS = {"inr": 2, "platelets": 0, "hemoglobin": 1, "creatinine": 2}
 
 
 def _bundle(name: str) -> dict[str, Any]:
@@ -65,7 +64,8 @@ def _prefill(site: Site, name: str) -> Any:
     loaded = SiteData(site)
     bundle = read_bundle(FHIR / name)
     drugs = loaded.protocol().drugs
-    return prefill(bundle, loaded.code_maps(), drugs, NOW, DECIMALS, loaded.checklist)
+    checklist = loaded.checklist("kyphoplasty")
+    return prefill(bundle, loaded.code_maps(), drugs, NOW, checklist, loaded.checklist)
 
 
 def test_the_example_bundle_fills_what_the_answers_leave_out(tmp_path: Path) -> None:
@@ -141,7 +141,9 @@ def test_every_mapped_kind_is_read_and_units_are_converted(site: Site) -> None:
         {"substance": "Latex", "reaction": "Hives"},
     ]
     notes = "\n".join(filled.notes)
-    assert "platelets 185000 /uL converted to 185" in notes
+    assert "platelets 185000 /uL taken as 185 x10^9/L" in notes
+    assert "weight 154 lb taken as 69.9 kg" in notes
+    assert "creatinine 80 umol/L taken as 0.9 mg/dL" in notes
     assert "drawn on 2 days; labs_date is the earliest" in notes
     assert "allergy-contrast: no reaction recorded" in notes
 
@@ -156,7 +158,10 @@ def test_what_cannot_be_mapped_is_listed_not_guessed(site: Site) -> None:
     notes = "\n".join(filled.notes)
     assert "RxNorm 999999999 is not in rxnorm.yaml" in notes
     assert "check the medicine with the patient" in notes
-    assert "hemoglobin 8.1 mmol/L is in a unit loinc.yaml does not convert" in notes
+    assert (
+        "hemoglobin 8.1 mmol/L is in a unit loinc.yaml does not convert; enter it by hand in g/dL"
+        in notes
+    )
     assert "2026-11-30 without a time and zone" in notes
     assert "a preliminary result" in notes
 
@@ -306,10 +311,12 @@ def _start(tmp_path: Path, options: Any, store: Any, script: list[Any]) -> tuple
 
 
 def test_at_the_terminal_the_ehr_values_are_offered_never_taken_silently(
-    tmp_path: Path, options: Any, store: Any
+    tmp_path: Path, options: Any, store: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     script = [*HEADER_KEPT, True, False, "06:30", "done", "done", "", "", "", "", "", "finish"]
     result, prompter = _start(tmp_path, options, store, script)
+    said = " ".join(capsys.readouterr().err.split())
+    assert "From the EHR bundle: Patient's full name, MRN, Date of birth, Sex, Weight" in said
     assert prompter.asked[:7] == [
         "Patient's full name",
         "MRN",

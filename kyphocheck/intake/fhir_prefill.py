@@ -81,12 +81,13 @@ def prefill(
     codes: CodeMaps,
     drugs: DrugTable,
     now: datetime,
-    decimals: dict[str, int] | None = None,
+    checklist: Checklist | None = None,
     checklist_for: Callable[[str], Checklist] | None = None,
 ) -> Prefill:
     """The values a bundle gives, read through the site's code mappings.
 
-    `decimals`: the checklist's decimals of each number item, to round converted values to.
+    `checklist`: the one the answers are for: its number items' decimals and units, to round
+    converted values to and name them in the notes.
     `checklist_for`: loads a checklist by id, to read a QuestionnaireResponse of one (an
     export); its answers come first, the other resources fill what it leaves out.
     """
@@ -115,7 +116,10 @@ def prefill(
     ]
     if allergies:
         result.answers.setdefault("allergies", allergies)
-    _observations(bundle, codes, now, result, decimals or {})
+    numbers = {
+        c.item.id: (c.item.decimals, c.item.unit) for c in (checklist.items if checklist else ())
+    }
+    _observations(bundle, codes, now, result, numbers)
     if problems:
         raise InputError(problems)
     return result
@@ -292,7 +296,11 @@ def _allergy(resource: Any, result: Prefill, problems: list[Problem]) -> dict[st
 
 
 def _observations(
-    bundle: Bundle, codes: CodeMaps, now: datetime, result: Prefill, decimals: dict[str, int]
+    bundle: Bundle,
+    codes: CodeMaps,
+    now: datetime,
+    result: Prefill,
+    numbers: dict[str, tuple[int | None, str | None]],
 ) -> None:
     latest: dict[str, tuple[Any, Any]] = {}  # target -> (effective, value)
     loinc = codes.loinc
@@ -317,7 +325,7 @@ def _observations(
             kind = next((k for c in coded if (k := loinc.observation(c)) is not None), None)
             if kind is None:
                 continue  # not a checklist answer: blood pressure, glucose...
-            value = _quantity(resource, kind, loinc.units_system, result, decimals)
+            value = _quantity(resource, kind, loinc.units_system, result, numbers)
             target = f"answers.{kind.answer}" if kind.answer else f"patient.{kind.patient}"
             target = target.removeprefix("answers.")
         if value is None:
@@ -342,29 +350,38 @@ def _observations(
 
 
 def _quantity(
-    resource: Any, kind: Any, units_system: str, result: Prefill, decimals: dict[str, int]
+    resource: Any,
+    kind: Any,
+    units_system: str,
+    result: Prefill,
+    numbers: dict[str, tuple[int | None, str | None]],
 ) -> float | None:
     quantity = resource.valueQuantity
     if quantity is None or quantity.value is None:
         result.notes.append(f"{name_of(resource)}: no numeric value; enter it by hand")
         return None
     unit = quantity.code if quantity.system == units_system and quantity.code else quantity.unit
+    shown = quantity.unit or unit or "(no unit)"  # "lb", as the EHR shows it, not "[lb_av]"
     what = kind.answer or kind.patient
+    places, checklist_unit = numbers.get(what, (None, None))
+    to_unit = kind.unit or checklist_unit or ""
+    label = kind.label or what
     if unit not in kind.units:
         result.notes.append(
-            f"{name_of(resource)}: {what} {quantity.value} {unit or '(no unit)'} is in a unit "
-            "loinc.yaml does not convert; enter it by hand in the checklist's unit"
+            f"{name_of(resource)}: {label} {quantity.value} {shown} is in a unit loinc.yaml "
+            f"does not convert; enter it by hand in {to_unit or 'the checklist unit'}"
         )
         return None
     factor = Decimal(str(kind.units[unit]))
     value = Decimal(quantity.value) * factor
-    places = kind.decimals if kind.decimals is not None else decimals.get(what)
+    if kind.decimals is not None:
+        places = kind.decimals
     if factor != 1:
         if places is not None:
             value = round(value, places)
-        converted = f"{value.normalize():f}"
+        converted = f"{value.normalize():f} {to_unit}".strip()
         result.notes.append(
-            f"{name_of(resource)}: {what} {quantity.value} {unit} converted to {converted}"
+            f"{name_of(resource)}: {label} {quantity.value} {shown} taken as {converted}"
         )
     return int(value) if value == value.to_integral_value() else float(value)
 

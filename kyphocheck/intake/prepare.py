@@ -97,15 +97,14 @@ def fill_from_bundle(loaded: SiteData, fhir: Path, data: dict[str, Any], clock: 
     from kyphocheck.intake.fhir_prefill import prefill
 
     bundle = read_bundle(fhir)
-    decimals: dict[str, int] = {}
+    checklist = None
     checklist_id = data.get("checklist")
     if isinstance(checklist_id, str):
         with contextlib.suppress(InputError):
-            items = loaded.checklist(checklist_id).items
-            decimals = {c.item.id: c.item.decimals for c in items if c.item.decimals is not None}
+            checklist = loaded.checklist(checklist_id)
     codes = loaded.code_maps()
     drugs = loaded.protocol().drugs
-    prefill(bundle, codes, drugs, clock.now, decimals, loaded.checklist).under(data)
+    prefill(bundle, codes, drugs, clock.now, checklist, loaded.checklist).under(data)
     return bundle.display
 
 

@@ -39,8 +39,11 @@ class ObservationCode(Sourced):
     answer: str | None = None
     patient: str | None = None
     units: dict[str, float] = Field(min_length=1)
-    # Decimals a converted value is rounded to; by default the checklist item's own.
+    # Decimals a converted value is rounded to, and the unit it is entered in (for messages);
+    # by default the checklist item's own.
     decimals: int | None = Field(default=None, ge=0, le=6)
+    unit: str | None = None
+    label: str | None = None  # how messages name it ("weight"); by default the answer's id
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:

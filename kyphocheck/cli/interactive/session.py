@@ -16,6 +16,7 @@ from kyphocheck.cli.console import err, warn
 from kyphocheck.cli.interactive.prompts import EndOfInput, Prompter
 from kyphocheck.cli.signals import interrupt_signals
 from kyphocheck.errors import InputError, Interrupted, KyphocheckError, Problem, UsageError
+from kyphocheck.header import HEADER_PROMPTS
 from kyphocheck.intake.answers_file import refuse_file_clock
 from kyphocheck.intake.prepare import agree_on_checklist, fill_from_bundle, prepare_document
 from kyphocheck.interview.drafts import Draft, DraftStore
@@ -86,7 +87,6 @@ def start(
         if checklist_id is not None:
             document["checklist"] = checklist_id
         fill_from_bundle(SiteData(options.site), fhir, document, options.clock)
-        _show_ehr(document)
     chosen = checklist_id or document.get("checklist")
     if chosen is None:
         available = [c for c, _ in list_checklists(options.site)]
@@ -108,15 +108,21 @@ def start(
     interview = Interview(
         options.site, checklist, load_site_protocol(options.site), options.clock, draft, store
     )
+    if fhir is not None:
+        _show_ehr(interview)
     if answers is not None or fhir is not None:
         _prefill(interview)
     return _run(interview, prompter, options, store)
 
 
-def _show_ehr(document: dict[str, Any]) -> None:
+def _show_ehr(interview: Interview) -> None:
     """What the bundle filled, to be confirmed at each prompt, and what it could not."""
-    ehr = document["ehr"]
-    filled = ", ".join(key.split(".", 1)[1] for key in ehr["filled"]) or "nothing"
+    ehr = interview.document["ehr"]
+    prompts = {f"answers.{c.item.id}": c.item.prompt for c in interview.checklist.items}
+    prompts.update({f"{part}.{key}": text for (part, key), text in HEADER_PROMPTS.items()})
+    # In the nurse's words: "Date of birth", "Platelet count", not "dob", "platelets".
+    named = [prompts.get(key, key).split(" (")[0] for key in ehr["filled"]]
+    filled = ", ".join(named) or "nothing"
     err().print(
         f"From the EHR bundle: {filled}. Each is offered at its question to confirm; "
         "check the patient's details against the wristband.",
