@@ -378,3 +378,19 @@ def test_an_answers_file_cannot_claim_values_came_from_the_ehr(tmp_path: Path) -
     )
     assert result.exit_code == 2
     assert "ehr: only kyphocheck writes this" in result.output
+
+
+def test_a_bundle_without_answers_rounds_to_the_checklist_chosen_at_the_prompt(
+    options: Any, store: Any
+) -> None:
+    from kyphocheck.cli.interactive.prompts import ScriptedPrompter
+    from kyphocheck.cli.interactive.session import start
+    from kyphocheck.errors import Interrupted
+
+    header = ["kyphoplasty", *HEADER_KEPT, "", "America/Chicago", "08:30", "L1", "Dr. A. Patel"]
+    prompter = ScriptedPrompter([*header, "moderate_sedation", KeyboardInterrupt()])
+    with pytest.raises(Interrupted):
+        start(options, prompter, None, None, store, FHIR / "every-kind.json")
+    answers = store.latest().document["answers"]
+    # 80 umol/L is 0.904 mg/dL: rounded to the chosen checklist's 2 decimals, not dropped.
+    assert answers["creatinine"] == 0.9 and answers["hemoglobin"] == 13.1

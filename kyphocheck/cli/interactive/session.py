@@ -7,6 +7,7 @@ every answer, is saved once more, one line says how to resume, and the exit code
 from __future__ import annotations
 
 import contextlib
+import copy
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,7 @@ def start(
         for key in ("checklist", "patient", "procedure", "answers", "overrides"):
             if key in data:
                 document[key] = _plain(data[key])
+    unfilled = copy.deepcopy(document)
     if fhir is not None:
         if checklist_id is not None:
             document["checklist"] = checklist_id
@@ -93,6 +95,9 @@ def start(
         chosen = prompter.select(
             "Which checklist?", [(f"{c.title} ({c.version})", c.id) for c in available]
         )
+        if fhir is not None:  # again, for the checklist's units and decimals
+            document = {**unfilled, "checklist": chosen}
+            fill_from_bundle(SiteData(options.site), fhir, document, options.clock)
     try:
         checklist = load_checklist(options.site, str(chosen))
     except UnknownChecklist as exc:
