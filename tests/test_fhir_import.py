@@ -394,3 +394,61 @@ def test_a_bundle_without_answers_rounds_to_the_checklist_chosen_at_the_prompt(
     answers = store.latest().document["answers"]
     # 80 umol/L is 0.904 mg/dL: rounded to the chosen checklist's 2 decimals, not dropped.
     assert answers["creatinine"] == 0.9 and answers["hemoglobin"] == 13.1
+
+
+def test_a_statement_and_an_order_of_one_medicine_are_entered_once(
+    site: Site, tmp_path: Path
+) -> None:
+    data = _bundle("example-patient.json")
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "order-eliquis",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/maria-lopez"},
+        "medicationCodeableConcept": {"text": "Eliquis 5 MG Oral Tablet"},
+        "dosageInstruction": [{"text": "one tablet twice a day"}],
+    }
+    data["entry"].append({"resource": order})
+    loaded = SiteData(site)
+    filled = prefill(
+        read_bundle(_write(tmp_path, data)), loaded.code_maps(), loaded.protocol().drugs, NOW
+    )
+    apixaban = [
+        m
+        for m in filled.answers["medications"]
+        if m["name"] in ("apixaban", "Eliquis 5 MG Oral Tablet")
+    ]
+    # One entry, with the statement's last dose: the order alone would stop her for a dose
+    # the EHR does give.
+    assert apixaban == [
+        {"name": "apixaban", "dose": "5 mg twice a day", "last_dose": "2026-11-27T20:00:00-06:00"}
+    ]
+    assert any("are the same medicine (apixaban): entered once" in n for n in filled.notes)
+
+
+def test_a_stopped_order_of_a_blood_thinner_is_kept_and_asked(site: Site, tmp_path: Path) -> None:
+    data = _bundle("example-patient.json")
+    data["entry"] = [e for e in data["entry"] if e["resource"].get("id") != "med-eliquis"]
+    data["entry"].append(
+        {
+            "resource": {
+                "resourceType": "MedicationRequest",
+                "id": "order-warfarin",
+                "status": "stopped",
+                "intent": "order",
+                "subject": {"reference": "Patient/maria-lopez"},
+                "medicationCodeableConcept": {
+                    "coding": [
+                        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "11289"}
+                    ]
+                },
+            }
+        }
+    )
+    loaded = SiteData(site)
+    filled = prefill(
+        read_bundle(_write(tmp_path, data)), loaded.code_maps(), loaded.protocol().drugs, NOW
+    )
+    assert {"name": "warfarin"} in filled.answers["medications"]
+    assert any("order is stopped: ask the patient whether and when" in n for n in filled.notes)

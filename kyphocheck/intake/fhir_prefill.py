@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.intake.fhir_bundle import Bundle, name_of
+from kyphocheck.intake.fhir_observations import read_observations
 from kyphocheck.intake.fhir_response import checklist_response, response_document
 from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.codes import CodeMaps
@@ -26,10 +26,11 @@ from kyphocheck.site.drugs import DrugTable
 MRN_TYPE = "MR"
 # Resource states that are not the patient's medicine, allergy or result.
 NOT_TAKEN = frozenset({"entered-in-error", "not-taken"})
+# An order never started; a stopped or completed one may still have a last dose that matters
+# (a blood thinner stopped for the procedure), so it is kept and the nurse asked.
+REQUEST_NEVER_TAKEN = frozenset({"entered-in-error", "cancelled", "draft"})
 REQUEST_IN_USE = frozenset({"active", "on-hold"})
 NOT_AN_ALLERGY = frozenset({"refuted", "entered-in-error"})
-RESULT_FINAL = frozenset({"final", "amended", "corrected"})
-LAB_DATE_FROM = ("inr", "platelets", "hemoglobin", "creatinine")
 NO_REACTION = "not recorded in the EHR"
 
 
@@ -101,12 +102,16 @@ def prefill(
         result.patient, result.procedure = document["patient"], document["procedure"]
         result.answers = document["answers"]
     _patient(bundle, result)
-    medications = [
-        m
-        for kind in ("MedicationStatement", "MedicationRequest")
-        for resource in bundle.of(kind)
-        if (m := _medication(bundle, resource, codes, drugs, now, result, problems)) is not None
-    ]
+    medications = _once_each(
+        [
+            (resource, m)
+            for kind in ("MedicationStatement", "MedicationRequest")
+            for resource in bundle.of(kind)
+            if (m := _medication(bundle, resource, codes, drugs, now, result, problems)) is not None
+        ],
+        drugs,
+        result,
+    )
     if medications:
         result.answers.setdefault("medications", medications)
     allergies = [
@@ -119,7 +124,12 @@ def prefill(
     numbers = {
         c.item.id: (c.item.decimals, c.item.unit) for c in (checklist.items if checklist else ())
     }
-    _observations(bundle, codes, now, result, numbers)
+    observed = read_observations(bundle, codes, now, numbers)
+    for key, value in observed.patient.items():
+        result.patient.setdefault(key, value)
+    for key, value in observed.answers.items():
+        result.answers.setdefault(key, value)
+    result.notes += observed.notes
     if problems:
         raise InputError(problems)
     return result
@@ -179,8 +189,13 @@ def _medication(
     kind = resource.get_resource_type()
     if kind == "MedicationStatement" and resource.status in NOT_TAKEN:
         return None
-    if kind == "MedicationRequest" and resource.status not in REQUEST_IN_USE:
+    if kind == "MedicationRequest" and resource.status in REQUEST_NEVER_TAKEN:
         return None
+    if kind == "MedicationRequest" and resource.status not in REQUEST_IN_USE:
+        result.notes.append(
+            f"{name_of(resource)}: the EHR's order is {resource.status}: ask the patient "
+            "whether and when they last took it"
+        )
     concept = resource.medicationCodeableConcept
     if concept is None and resource.medicationReference is not None:
         medication = bundle.resolve(resource.medicationReference.reference)
@@ -206,6 +221,42 @@ def _medication(
     if last is not None:
         entry["last_dose"] = last
     return entry
+
+
+def _once_each(
+    found: list[tuple[Any, dict[str, Any]]], drugs: DrugTable, result: Prefill
+) -> list[dict[str, Any]]:
+    """One entry per medicine: a statement and an order of the same drug are one medicine.
+
+    Two entries would be assessed apart, and the one without a last dose would stop the
+    patient for a dose the other gives. The entry with a last dose is kept (the latest).
+    """
+    kept: dict[Any, tuple[Any, dict[str, Any]]] = {}
+    for resource, entry in found:
+        drug = drugs.find(entry["name"])
+        key = id(drug) if drug is not None else " ".join(entry["name"].casefold().split())
+        if key not in kept:
+            kept[key] = (resource, entry)
+            continue
+        first, was = kept[key]
+        if _moment(entry) > _moment(was):
+            was, entry = entry, was
+            first, resource = resource, first
+        was.setdefault("dose", entry.get("dose"))
+        if was["dose"] is None:
+            del was["dose"]
+        kept[key] = (first, was)
+        result.notes.append(
+            f"{name_of(first)} and {name_of(resource)} are the same medicine "
+            f"({was['name']}): entered once"
+        )
+    return [entry for _, entry in kept.values()]
+
+
+def _moment(entry: dict[str, Any]) -> datetime:
+    """An entry's last dose as a moment (the earliest one when it has none), to compare."""
+    last = entry.get("last_dose")
+    return datetime.fromisoformat(last) if last else datetime.min.replace(tzinfo=UTC)
 
 
 def _medicine_name(
@@ -290,126 +341,3 @@ def _allergy(resource: Any, result: Prefill, problems: list[Problem]) -> dict[st
             f"{name_of(resource)}: no reaction recorded: ask the patient what happened"
         )
     return {"substance": " ".join(str(substance).split())[:200], "reaction": reaction[:200]}
-
-
-# -- laboratory results and the weight ---------------------------------------------------------
-
-
-def _observations(
-    bundle: Bundle,
-    codes: CodeMaps,
-    now: datetime,
-    result: Prefill,
-    numbers: dict[str, tuple[int | None, str | None]],
-) -> None:
-    latest: dict[str, tuple[Any, Any]] = {}  # target -> (effective, value)
-    loinc = codes.loinc
-    value: str | float | None
-    for resource in bundle.of("Observation"):
-        if resource.status not in RESULT_FINAL:
-            result.notes.append(
-                f"{name_of(resource)}: a {resource.status} result, not a final one; not used"
-            )
-            continue
-        coded = [c.code for c in resource.code.coding or [] if c.system == loinc.system]
-        if not coded:
-            continue
-        effective = resource.effectiveDateTime
-        if effective is not None and _as_date(effective) > now.date():
-            result.notes.append(f"{name_of(resource)}: dated after now; not used")
-            continue
-        if set(coded) & set(loinc.pregnancy_tests.codes):
-            value = _pregnancy(resource, codes)
-            target = loinc.pregnancy_tests.answer
-        else:
-            kind = next((k for c in coded if (k := loinc.observation(c)) is not None), None)
-            if kind is None:
-                continue  # not a checklist answer: blood pressure, glucose...
-            value = _quantity(resource, kind, loinc.units_system, result, numbers)
-            target = f"answers.{kind.answer}" if kind.answer else f"patient.{kind.patient}"
-            target = target.removeprefix("answers.")
-        if value is None:
-            continue
-        if target not in latest or _later(effective, latest[target][0]):
-            latest[target] = (effective, value)
-    for target, (_, value) in latest.items():
-        if target.startswith("patient."):
-            result.patient.setdefault(target.removeprefix("patient."), value)
-        else:
-            result.answers.setdefault(target, value)
-    dates = sorted(
-        {_as_date(latest[t][0]) for t in LAB_DATE_FROM if t in latest and latest[t][0] is not None}
-    )
-    if dates:
-        result.answers.setdefault("labs_date", dates[0].isoformat())
-        if len(dates) > 1:
-            result.notes.append(
-                f"the EHR's blood tests were drawn on {len(dates)} days; labs_date is the "
-                f"earliest, {dates[0].isoformat()}"
-            )
-
-
-def _quantity(
-    resource: Any,
-    kind: Any,
-    units_system: str,
-    result: Prefill,
-    numbers: dict[str, tuple[int | None, str | None]],
-) -> float | None:
-    quantity = resource.valueQuantity
-    if quantity is None or quantity.value is None:
-        result.notes.append(f"{name_of(resource)}: no numeric value; enter it by hand")
-        return None
-    unit = quantity.code if quantity.system == units_system and quantity.code else quantity.unit
-    shown = quantity.unit or unit or "(no unit)"  # "lb", as the EHR shows it, not "[lb_av]"
-    what = kind.answer or kind.patient
-    places, checklist_unit = numbers.get(what, (None, None))
-    to_unit = kind.unit or checklist_unit or ""
-    label = kind.label or what
-    if unit not in kind.units:
-        result.notes.append(
-            f"{name_of(resource)}: {label} {quantity.value} {shown} is in a unit loinc.yaml "
-            f"does not convert; enter it by hand in {to_unit or 'the checklist unit'}"
-        )
-        return None
-    factor = Decimal(str(kind.units[unit]))
-    value = Decimal(quantity.value) * factor
-    if kind.decimals is not None:
-        places = kind.decimals
-    if factor != 1:
-        if places is not None:
-            value = round(value, places)
-        converted = f"{value.normalize():f} {to_unit}".strip()
-        result.notes.append(
-            f"{name_of(resource)}: {label} {quantity.value} {shown} taken as {converted}"
-        )
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _pregnancy(resource: Any, codes: CodeMaps) -> str | None:
-    words: list[str] = []
-    concept = resource.valueCodeableConcept
-    if concept is not None:
-        words += [c.code for c in concept.coding or [] if c.code]
-        words += [concept.text or ""]
-    if resource.valueString:
-        words.append(resource.valueString)
-    said = {" ".join(w.casefold().split()) for w in words if w}
-    for answer, meanings in codes.loinc.pregnancy_tests.results.items():
-        if said & {m.casefold() for m in meanings}:
-            return answer
-    return None
-
-
-def _as_date(moment: Any) -> date:
-    return moment.date() if isinstance(moment, datetime) else moment
-
-
-def _later(effective: Any, than: Any) -> bool:
-    if than is None:
-        return effective is not None
-    if effective is None:
-        return False
-    if isinstance(effective, datetime) and isinstance(than, datetime):
-        return bool(effective > than)
-    return _as_date(effective) > _as_date(than)
