@@ -133,6 +133,10 @@ def test_the_questionnaire_is_the_checklist(records: Path, kyphoplasty: Checklis
     assert carried["url"].endswith("sdc-questionnaire-enableWhenExpression")
     assert carried["valueExpression"]["language"] == "text/x-jinja2"
     assert "patient.sex != 'male'" in carried["valueExpression"]["expression"]
+    # Required only where a FHIR validator can tell it applies: else a response without it
+    # would fail against its own Questionnaire.
+    assert "required" not in items["pregnancy_status"]
+    assert "id" not in questionnaire  # its fullUrl is its identity in the bundle
 
 
 def test_the_response_answers_by_link_id(records: Path, kyphoplasty: Checklist) -> None:
@@ -259,3 +263,25 @@ def test_a_changed_checklist_is_refused(records: Path, tmp_path: Path) -> None:
     checklist.write_text(checklist.read_text().replace('version: "1.0.0"', 'version: "1.0.1"'))
     code, output = _export(_signed(records), "--site", str(root))
     assert code == 2 and "changed since the record was made" in output
+
+
+def test_an_export_read_at_the_terminal_offers_the_header_to_confirm(
+    records: Path, tmp_path: Path, options: Any, store: Any
+) -> None:
+    from kyphocheck.cli.interactive.prompts import ScriptedPrompter
+    from kyphocheck.cli.interactive.session import start
+    from kyphocheck.errors import Interrupted
+
+    bundle = tmp_path / "export.json"
+    assert _export(_signed(records), "-o", str(bundle))[0] == 0
+    prompter = ScriptedPrompter([""] * 11 + [KeyboardInterrupt()])
+    with pytest.raises(Interrupted):
+        start(options, prompter, None, None, store, bundle)
+    # Every header field the export gives is offered, the procedure's too; large print, never
+    # asked at the terminal, is not (it crashed the run).
+    assert prompter.asked[5:8] == [
+        "Language of the take-home sheet",
+        "Time zone (IANA, e.g. America/Chicago)",
+        "Scheduled start (e.g. 2026-12-01 08:30, or 08:30 for today)",
+    ]
+    assert prompter.defaults["Proceduralist"] == "Dr. A. Patel"

@@ -158,10 +158,8 @@ def test_what_cannot_be_mapped_is_listed_not_guessed(site: Site) -> None:
     notes = "\n".join(filled.notes)
     assert "RxNorm 999999999 is not in rxnorm.yaml" in notes
     assert "check the medicine with the patient" in notes
-    assert (
-        "hemoglobin 8.1 mmol/L is in a unit loinc.yaml does not convert; enter it by hand in g/dL"
-        in notes
-    )
+    assert "hemoglobin 8.1 mmol/L is in a unit loinc.yaml does not convert" in notes
+    assert "enter the hemoglobin by hand in g/dL" in notes
     assert "2026-11-30 without a time and zone" in notes
     assert "a preliminary result" in notes
 
@@ -172,9 +170,7 @@ def test_a_run_that_the_bundle_leaves_short_fails_naming_what_is_missing(tmp_pat
     result = _run(tmp_path, write_answers(tmp_path, data), FHIR / "unmapped.json")
     assert result.exit_code == 2
     assert "missing required answers" in result.output and "hemoglobin" in result.output
-    assert "not filled from the bundle: Observation/lab-hemoglobin: hemoglobin 8.1 mmol/L" in (
-        result.output
-    )
+    assert "about the bundle: Observation/lab-hemoglobin: hemoglobin 8.1 mmol/L" in (result.output)
     assert not (tmp_path / "out").exists()
 
 
@@ -452,3 +448,151 @@ def test_a_stopped_order_of_a_blood_thinner_is_kept_and_asked(site: Site, tmp_pa
     )
     assert {"name": "warfarin"} in filled.answers["medications"]
     assert any("order is stopped: ask the patient whether and when" in n for n in filled.notes)
+
+
+# -- what a review found: another patient, conflicts, bounds, the latest result -------------
+
+
+def _prefilled(site: Site, tmp_path: Path, data: dict[str, Any]) -> Any:
+    loaded = SiteData(site)
+    bundle = read_bundle(_write(tmp_path, data))
+    checklist = loaded.checklist("kyphoplasty")
+    return prefill(bundle, loaded.code_maps(), loaded.protocol().drugs, NOW, checklist)
+
+
+def _observation(data: dict[str, Any], oid: str) -> dict[str, Any]:
+    [found] = [e["resource"] for e in data["entry"] if e["resource"].get("id") == oid]
+    return found
+
+
+def test_a_bundle_of_another_patient_than_the_answers_file_is_refused(tmp_path: Path) -> None:
+    # The answers file is Maria Lopez; every-kind.json is Rosa Diaz.
+    result = _run(tmp_path, write_answers(tmp_path, example_data()), FHIR / "every-kind.json")
+    assert result.exit_code == 2
+    assert "Patient: mrn: the answers file says '00482913' but the bundle's Patient says" in (
+        result.output
+    )
+    assert "the bundle is of another patient" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_values_the_answers_file_sets_aside_are_said(tmp_path: Path) -> None:
+    data = _without_ehr_parts(example_data())
+    data["answers"]["inr"] = 1.0
+    data["answers"]["medications"] = [{"name": "sertraline", "last_dose": "2026-12-01T06:00"}]
+    result = _run(tmp_path, write_answers(tmp_path, data), FHIR / "example-patient.json")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        "answers.inr: the answers file gives 1.0, the EHR 1.1; the answers file's is used" in said
+    )
+    assert "the EHR lists apixaban, which the answers file's list does not" in said
+    assert "the EHR lists apixaban" in " ".join(_record(tmp_path)["ehr"]["notes"])
+
+
+def test_a_bound_is_not_a_value(site: Site, tmp_path: Path) -> None:
+    data = _bundle("example-patient.json")
+    _observation(data, "lab-inr")["valueQuantity"]["comparator"] = ">"
+    filled = _prefilled(site, tmp_path, data)
+    assert "inr" not in filled.answers
+    assert any("inr is '> 1.1', not a value" in n for n in filled.notes)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"valueQuantity": {"value": 2.8, "unit": "ratio"}}, "does not convert"),
+        ({"status": "preliminary"}, "a preliminary result"),
+    ],
+)
+def test_an_older_result_is_not_taken_for_a_newer_one_that_cannot_be_used(
+    site: Site, tmp_path: Path, change: dict[str, Any], why: str
+) -> None:
+    data = _bundle("example-patient.json")
+    newer = copy.deepcopy(_observation(data, "lab-inr"))
+    newer.update(id="lab-inr-today", effectiveDateTime="2026-12-01T06:30:00-06:00", **change)
+    data["entry"].append({"resource": newer})
+    filled = _prefilled(site, tmp_path, data)
+    assert "inr" not in filled.answers  # not the 24 Nov INR of 1.1
+    notes = "\n".join(filled.notes)
+    assert why in notes
+    assert "lab-inr-today is the latest inr and cannot be used" in notes
+
+
+def test_an_undated_or_later_today_result_is_not_used(site: Site, tmp_path: Path) -> None:
+    data = _bundle("example-patient.json")
+    del _observation(data, "lab-inr")["effectiveDateTime"]
+    _observation(data, "lab-platelets")["effectiveDateTime"] = "2026-12-01T23:30:00-06:00"
+    _observation(data, "lab-hemoglobin")["effectiveDateTime"] = "2026-11"
+    filled = _prefilled(site, tmp_path, data)
+    assert {"inr", "platelets", "hemoglobin"}.isdisjoint(filled.answers)
+    notes = "\n".join(filled.notes)
+    assert "lab-inr: no full date of when it was taken" in notes
+    assert "lab-hemoglobin: no full date" in notes
+    assert "lab-platelets: dated after now" in notes
+
+
+def test_resources_of_two_subjects_without_a_patient_are_refused(tmp_path: Path) -> None:
+    data = _bundle("example-patient.json")
+    data["entry"] = data["entry"][1:]  # no Patient
+    _observation(data, "lab-inr")["subject"] = {"reference": "Patient/someone-else"}
+    result = _run(tmp_path, write_answers(tmp_path, example_data()), _write(tmp_path, data))
+    assert result.exit_code == 2 and "the resources are of 2 patients" in result.output
+
+
+def test_a_subject_by_identifier_must_be_the_patient_s(site: Site, tmp_path: Path) -> None:
+    data = _bundle("example-patient.json")
+    _observation(data, "lab-inr")["subject"] = {"identifier": {"value": "99999999"}}
+    with pytest.raises(InputError, match="is of another patient \\(identifier 99999999\\)"):
+        _prefilled(site, tmp_path, data)
+    _observation(data, "lab-inr")["subject"] = {"identifier": {"value": "00482913"}}
+    _observation(data, "lab-platelets")["subject"] = {
+        "reference": "https://ehr.example.org/fhir/Patient/maria-lopez"
+    }
+    assert _prefilled(site, tmp_path, data).answers["inr"] == 1.1
+
+
+def test_a_code_and_a_name_of_two_drugs_are_refused(site: Site, tmp_path: Path) -> None:
+    data = _bundle("example-patient.json")
+    sertraline = _observation(data, "med-sertraline")
+    sertraline["medicationCodeableConcept"]["text"] = "warfarin"
+    with pytest.raises(InputError, match="its RxNorm code is sertraline but its name says"):
+        _prefilled(site, tmp_path, data)
+
+
+def test_a_pregnancy_test_that_says_both_is_not_read(site: Site, tmp_path: Path) -> None:
+    data = _bundle("every-kind.json")
+    test = _observation(data, "lab-hcg")
+    test["valueCodeableConcept"]["text"] = "Positive"
+    filled = _prefilled(site, tmp_path, data)
+    assert "pregnancy_status" not in filled.answers
+    assert any("the pregnancy test says both" in n for n in filled.notes)
+    test["valueCodeableConcept"] = {"text": "POS"}
+    filled = _prefilled(site, tmp_path, data)
+    assert "pregnancy_status" not in filled.answers
+    assert any("gives a result not understood (pos)" in n for n in filled.notes)
+
+
+def test_the_current_name_is_taken_not_a_former_one(site: Site, tmp_path: Path) -> None:
+    data = _bundle("example-patient.json")
+    data["entry"][0]["resource"]["name"] = [
+        {"use": "old", "family": "Garcia", "given": ["Maria"]},
+        {"use": "usual", "family": "Lopez", "given": ["Maria"]},
+    ]
+    assert _prefilled(site, tmp_path, data).patient["name"] == "Maria Lopez"
+
+
+def test_an_order_never_started_is_said_not_entered(site: Site, tmp_path: Path) -> None:
+    data = _bundle("example-patient.json")
+    order = {
+        "resourceType": "MedicationRequest",
+        "id": "order-plavix",
+        "status": "cancelled",
+        "intent": "order",
+        "subject": {"reference": "Patient/maria-lopez"},
+        "medicationCodeableConcept": {"text": "Plavix"},
+    }
+    data["entry"].append({"resource": order})
+    filled = _prefilled(site, tmp_path, data)
+    assert "Plavix" not in [m["name"] for m in filled.answers["medications"]]
+    assert any("order-plavix: the EHR's order is cancelled; not entered" in n for n in filled.notes)

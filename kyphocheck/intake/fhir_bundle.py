@@ -122,7 +122,11 @@ def validate_bundle(data: Any, display: str, sha256: str) -> Bundle:
 
 
 def _one_patient(bundle: Bundle) -> None:
-    """One patient, and every resource read about that patient: no mixed-up bundle is used."""
+    """One patient, and every resource read about that patient: no mixed-up bundle is used.
+
+    A resource's subject must be the bundle's Patient: by reference (relative, absolute or
+    its fullUrl) or by the Patient's identifier. Without a Patient, all must name one subject.
+    """
     patients = bundle.of("Patient")
     if len(patients) > 1:
         raise InputError(
@@ -132,23 +136,56 @@ def _one_patient(bundle: Bundle) -> None:
                 message=f"the bundle holds {len(patients)} patients; a pre-fill is of one",
             )
         )
-    if not patients:
-        return
-    mine = {f"Patient/{patients[0].id}"} | {
-        url for url, resource in bundle.by_reference.items() if resource is patients[0]
-    }
+    patient = patients[0] if patients else None
     problems = []
+    subjects: dict[str, Any] = {}  # without a Patient: the first resource naming each subject
     for kind in READ[1:]:
         for resource in bundle.of(kind):
             subject = getattr(resource, "subject", None) or getattr(resource, "patient", None)
-            reference = getattr(subject, "reference", None)
-            if reference is not None and reference not in mine:
+            if subject is None:
+                continue
+            named = _subject_name(subject)
+            if patient is not None and not _is_patient(subject, patient, bundle):
                 problems.append(
                     Problem(
                         bundle.display,
                         field=f"{name_of(resource)}: subject",
-                        message=f"is of another patient ({reference}), not of the bundle's Patient",
+                        message=f"is of another patient ({named}), not of the bundle's Patient",
                     )
                 )
+            elif patient is None:
+                subjects.setdefault(named, resource)
+    if len(subjects) > 1:
+        listed = ", ".join(f"{name_of(r)} is of {named}" for named, r in subjects.items())
+        problems.append(
+            Problem(
+                bundle.display,
+                field="subject",
+                message=f"the resources are of {len(subjects)} patients ({listed})",
+            )
+        )
     if problems:
         raise InputError(problems)
+
+
+def _subject_name(subject: Any) -> str:
+    if subject.reference:
+        return str(subject.reference)
+    identifier = subject.identifier
+    return f"identifier {identifier.value}" if identifier is not None else "an unnamed subject"
+
+
+def _is_patient(subject: Any, patient: Any, bundle: Bundle) -> bool:
+    reference = subject.reference
+    if reference:
+        if bundle.resolve(reference) is patient:
+            return True
+        # An absolute URL to the same resource: https://ehr.example/fhir/Patient/<id>
+        return bool(patient.id) and str(reference).rstrip("/").endswith(f"Patient/{patient.id}")
+    identifier = subject.identifier
+    if identifier is None or identifier.value is None:
+        return True  # names nobody else
+    return any(
+        i.value == identifier.value and (i.system == identifier.system or not identifier.system)
+        for i in patient.identifier or []
+    )

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from kyphocheck.errors import InputError, Problem
 from kyphocheck.intake.fhir_bundle import Bundle, name_of
+from kyphocheck.intake.fhir_medicines import once_each, read_medication
 from kyphocheck.intake.fhir_observations import read_observations
 from kyphocheck.intake.fhir_response import checklist_response, response_document
 from kyphocheck.site.checklist import Checklist
@@ -24,12 +25,6 @@ from kyphocheck.site.drugs import DrugTable
 
 # The v2 identifier type of a medical record number (HL7 table 0203).
 MRN_TYPE = "MR"
-# Resource states that are not the patient's medicine, allergy or result.
-NOT_TAKEN = frozenset({"entered-in-error", "not-taken"})
-# An order never started; a stopped or completed one may still have a last dose that matters
-# (a blood thinner stopped for the procedure), so it is kept and the nurse asked.
-REQUEST_NEVER_TAKEN = frozenset({"entered-in-error", "cancelled", "draft"})
-REQUEST_IN_USE = frozenset({"active", "on-hold"})
 NOT_AN_ALLERGY = frozenset({"refuted", "entered-in-error"})
 NO_REACTION = "not recorded in the EHR"
 
@@ -49,12 +44,16 @@ class Prefill:
     answers: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def under(self, data: dict[str, Any]) -> dict[str, Any]:
+    def under(self, data: dict[str, Any], drugs: DrugTable, display: str) -> dict[str, Any]:
         """Fill `data` (an answers document, changed in place) where it gives no value.
 
-        The answers file's own values win; `ehr.filled` names those that came from the EHR, so
-        the record can say so. The document's line numbers stay those of the file.
+        The answers file's own values win, but not silently: each value of the EHR set aside
+        is a note, and a patient whose name, MRN or date of birth differ is refused (the bundle
+        is another patient's). `ehr.filled` names the values that came from the EHR, so the
+        record can say so. The document's line numbers stay those of the file.
         """
+        _same_patient(data.get("patient"), self.patient, display)
+        notes = list(self.notes)
         filled: list[str] = []
         if self.checklist is not None and "checklist" not in data:
             data["checklist"] = self.checklist
@@ -73,8 +72,60 @@ class Prefill:
                 if key not in given:
                     given[key] = value
                     filled.append(f"{part}.{key}")
-        data["ehr"] = {"sha256": self.sha256, "filled": filled, "notes": list(self.notes)}
+                elif key in ("medications", "allergies"):
+                    notes += _left_out(key, given[key], value, drugs)
+                elif given[key] != value:
+                    notes.append(
+                        f"{part}.{key}: the answers file gives {given[key]}, the EHR {value}; "
+                        "the answers file's is used"
+                    )
+        data["ehr"] = {"sha256": self.sha256, "filled": filled, "notes": notes}
         return data
+
+
+IDENTITY = ("mrn", "name", "dob")
+
+
+def _same_patient(given: Any, ehr: dict[str, Any], display: str) -> None:
+    """Refuse a bundle whose Patient is not the answers file's patient."""
+    if not isinstance(given, dict):
+        return
+    problems = []
+    for key in IDENTITY:
+        mine, theirs = given.get(key), ehr.get(key)
+        if mine is None or theirs is None:
+            continue
+        if " ".join(str(mine).casefold().split()) != " ".join(str(theirs).casefold().split()):
+            problems.append(
+                Problem(
+                    display,
+                    field=f"Patient: {key}",
+                    message=f"the answers file says '{mine}' but the bundle's Patient says "
+                    f"'{theirs}': the bundle is of another patient",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def _left_out(key: str, given: Any, ehr: list[dict[str, Any]], drugs: DrugTable) -> list[str]:
+    """The EHR's medicines or allergies that the answers file's own list leaves out."""
+    if not isinstance(given, list):
+        return []
+    field = "name" if key == "medications" else "substance"
+
+    def same(entry: Any) -> Any:
+        name = str(entry.get(field, "")) if isinstance(entry, dict) else ""
+        drug = drugs.find(name) if key == "medications" else None
+        return id(drug) if drug is not None else " ".join(name.casefold().split())
+
+    listed = {same(entry) for entry in given}
+    return [
+        f"answers.{key}: the EHR lists {entry[field]}, which the answers file's list does not: "
+        "check with the patient"
+        for entry in ehr
+        if same(entry) not in listed
+    ]
 
 
 def prefill(
@@ -102,22 +153,23 @@ def prefill(
         result.patient, result.procedure = document["patient"], document["procedure"]
         result.answers = document["answers"]
     _patient(bundle, result)
-    medications = _once_each(
+    medications = once_each(
         [
             (resource, m)
             for kind in ("MedicationStatement", "MedicationRequest")
             for resource in bundle.of(kind)
-            if (m := _medication(bundle, resource, codes, drugs, now, result, problems)) is not None
+            if (m := read_medication(bundle, resource, codes, drugs, now, result.notes, problems))
+            is not None
         ],
         drugs,
-        result,
+        result.notes,
     )
     if medications:
         result.answers.setdefault("medications", medications)
     allergies = [
         a
         for r in bundle.of("AllergyIntolerance")
-        if (a := _allergy(r, result, problems)) is not None
+        if (a := _allergy(r, bundle.display, result, problems)) is not None
     ]
     if allergies:
         result.answers.setdefault("allergies", allergies)
@@ -165,8 +217,17 @@ def _patient(bundle: Bundle, result: Prefill) -> None:
         result.patient.setdefault("sex", patient.gender)
 
 
+# Names that are not the patient's name today, in FHIR's HumanName.use.
+NOT_THE_NAME = frozenset({"old", "maiden", "anonymous", "temp"})
+
+
 def _human_name(names: list[Any]) -> str:
-    chosen = next((n for n in names if n.use == "official"), names[0] if names else None)
+    """The official name, else the usual one, else any that is not old, maiden or temporary."""
+    current = [n for n in names if n.use not in NOT_THE_NAME]
+    chosen = next(
+        (n for use in ("official", "usual") for n in current if n.use == use),
+        current[0] if current else None,
+    )
     if chosen is None:
         return ""
     if chosen.text:
@@ -174,148 +235,15 @@ def _human_name(names: list[Any]) -> str:
     return " ".join([*(chosen.given or []), chosen.family or ""]).strip()
 
 
-# -- medicines --------------------------------------------------------------------------------
-
-
-def _medication(
-    bundle: Bundle,
-    resource: Any,
-    codes: CodeMaps,
-    drugs: DrugTable,
-    now: datetime,
-    result: Prefill,
-    problems: list[Problem],
-) -> dict[str, Any] | None:
-    kind = resource.get_resource_type()
-    if kind == "MedicationStatement" and resource.status in NOT_TAKEN:
-        return None
-    if kind == "MedicationRequest" and resource.status in REQUEST_NEVER_TAKEN:
-        return None
-    if kind == "MedicationRequest" and resource.status not in REQUEST_IN_USE:
-        result.notes.append(
-            f"{name_of(resource)}: the EHR's order is {resource.status}: ask the patient "
-            "whether and when they last took it"
-        )
-    concept = resource.medicationCodeableConcept
-    if concept is None and resource.medicationReference is not None:
-        medication = bundle.resolve(resource.medicationReference.reference)
-        concept = getattr(medication, "code", None)
-    name = _medicine_name(resource, concept, codes, drugs, result)
-    if name is None:
-        problems.append(
-            Problem(
-                bundle.display,
-                field=f"{name_of(resource)}: medication",
-                message="no RxNorm code rxnorm.yaml maps and no name: list this medicine "
-                "by name under answers.medications",
-            )
-        )
-        return None
-    entry: dict[str, Any] = {"name": name}
-    dosage = (
-        getattr(resource, "dosage", None) or getattr(resource, "dosageInstruction", None)
-    ) or []
-    if dosage and dosage[0].text:
-        entry["dose"] = str(dosage[0].text)[:200]
-    last = _last_taken(resource, now, result)
-    if last is not None:
-        entry["last_dose"] = last
-    return entry
-
-
-def _once_each(
-    found: list[tuple[Any, dict[str, Any]]], drugs: DrugTable, result: Prefill
-) -> list[dict[str, Any]]:
-    """One entry per medicine: a statement and an order of the same drug are one medicine.
-
-    Two entries would be assessed apart, and the one without a last dose would stop the
-    patient for a dose the other gives. The entry with a last dose is kept (the latest).
-    """
-    kept: dict[Any, tuple[Any, dict[str, Any]]] = {}
-    for resource, entry in found:
-        drug = drugs.find(entry["name"])
-        key = id(drug) if drug is not None else " ".join(entry["name"].casefold().split())
-        if key not in kept:
-            kept[key] = (resource, entry)
-            continue
-        first, was = kept[key]
-        if _moment(entry) > _moment(was):
-            was, entry = entry, was
-            first, resource = resource, first
-        was.setdefault("dose", entry.get("dose"))
-        if was["dose"] is None:
-            del was["dose"]
-        kept[key] = (first, was)
-        result.notes.append(
-            f"{name_of(first)} and {name_of(resource)} are the same medicine "
-            f"({was['name']}): entered once"
-        )
-    return [entry for _, entry in kept.values()]
-
-
-def _moment(entry: dict[str, Any]) -> datetime:
-    """An entry's last dose as a moment (the earliest one when it has none), to compare."""
-    last = entry.get("last_dose")
-    return datetime.fromisoformat(last) if last else datetime.min.replace(tzinfo=UTC)
-
-
-def _medicine_name(
-    resource: Any, concept: Any, codes: CodeMaps, drugs: DrugTable, result: Prefill
-) -> str | None:
-    """The name to enter: the EHR's own, when it names the drug its RxNorm code maps to.
-
-    So a brand stays a brand ("Eliquis" is coded as apixaban), as the nurse would enter it.
-    """
-    if concept is None:
-        return None
-    words = concept.text or next((c.display for c in concept.coding or [] if c.display), None)
-    words = " ".join(str(words).split())[:200] if words else None
-    rxnorm = codes.rxnorm
-    coded = [c.code for c in concept.coding or [] if c.system == rxnorm.system and c.code]
-    mapped = next((rxnorm.codes[c] for c in coded if c in rxnorm.codes), None)
-    if mapped is not None:
-        said = drugs.find(words) if words else None
-        return words if said is not None and said is drugs.find(mapped) else mapped
-    if not words:
-        return None
-    if drugs.find(words) is None:
-        why = f"RxNorm {coded[0]} is not in rxnorm.yaml" if coded else "no RxNorm code"
-        result.notes.append(
-            f"{name_of(resource)}: {why}; entered as the EHR names it, '{words}': check the "
-            "medicine with the patient"
-        )
-    return words
-
-
-def _last_taken(resource: Any, now: datetime, result: Prefill) -> str | None:
-    """The last dose from effectivePeriod.end or effectiveDateTime: a moment, already past."""
-    period = getattr(resource, "effectivePeriod", None)
-    moment = (period.end if period is not None else None) or getattr(
-        resource, "effectiveDateTime", None
-    )
-    if moment is None:
-        return None
-    if not isinstance(moment, datetime) or moment.tzinfo is None:
-        result.notes.append(
-            f"{name_of(resource)}: the last dose is given as {moment} without a time and zone; "
-            "ask the patient when they took it"
-        )
-        return None
-    if moment > now:
-        result.notes.append(
-            f"{name_of(resource)}: the EHR's end of this medicine is ahead ({moment.isoformat()}); "
-            "it is not a last dose: ask the patient when they took it"
-        )
-        return None
-    return moment.isoformat()
-
-
 # -- allergies --------------------------------------------------------------------------------
 
 
-def _allergy(resource: Any, result: Prefill, problems: list[Problem]) -> dict[str, Any] | None:
+def _allergy(
+    resource: Any, display: str, result: Prefill, problems: list[Problem]
+) -> dict[str, Any] | None:
     status = resource.verificationStatus
     if status is not None and any(c.code in NOT_AN_ALLERGY for c in status.coding or []):
+        result.notes.append(f"{name_of(resource)}: marked not an allergy in the EHR; not entered")
         return None
     code = resource.code
     substance = None
@@ -324,6 +252,7 @@ def _allergy(resource: Any, result: Prefill, problems: list[Problem]) -> dict[st
     if not substance:
         problems.append(
             Problem(
+                display,
                 field=f"{name_of(resource)}: code",
                 message="an allergy with no substance named: list it under answers.allergies",
             )

@@ -104,7 +104,8 @@ def fill_from_bundle(loaded: SiteData, fhir: Path, data: dict[str, Any], clock: 
             checklist = loaded.checklist(checklist_id)
     codes = loaded.code_maps()
     drugs = loaded.protocol().drugs
-    prefill(bundle, codes, drugs, clock.now, checklist, loaded.checklist).under(data)
+    filled = prefill(bundle, codes, drugs, clock.now, checklist, loaded.checklist)
+    filled.under(data, drugs, bundle.display)
     return bundle.display
 
 
@@ -122,8 +123,7 @@ def from_the_bundle(exc: InputError, data: dict[str, Any], bundle: str) -> Input
         for p in exc.problems
     ]
     problems += [
-        Problem(bundle, message=f"not filled from the bundle: {note}")
-        for note in ehr.get("notes", ())
+        Problem(bundle, message=f"about the bundle: {note}") for note in ehr.get("notes", ())
     ]
     return InputError(problems)
 

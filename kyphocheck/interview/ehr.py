@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kyphocheck.header import HEADER_PROMPTS
+
 
 def filled_by_ehr(document: dict[str, Any]) -> set[str]:
     """The document keys ("answers.inr", "patient.dob") whose values came from the bundle."""
@@ -24,16 +26,19 @@ def forget_source(document: dict[str, Any], key: str) -> None:
 
 
 def header_to_confirm(document: dict[str, Any]) -> list[tuple[str, str]]:
-    """The (part, key) of each header field the EHR filled that the nurse has not confirmed."""
+    """The (part, key) of each header field the EHR filled that the nurse has not confirmed.
+
+    In asking order; a field the nurse is never asked for (large print) is not among them.
+    """
     ehr = document.get("ehr")
     if not isinstance(ehr, dict):
         return []
     checked = set(ehr.get("checked", ()))
+    filled = set(ehr.get("filled", ()))
     return [
         (part, key)
-        for filled in ehr.get("filled", ())
-        for part, _, key in [filled.partition(".")]
-        if part == "patient" and filled not in checked
+        for part, key in HEADER_PROMPTS
+        if f"{part}.{key}" in filled and f"{part}.{key}" not in checked
     ]
 
 

@@ -15,6 +15,7 @@ from kyphocheck.cli.interactive.hints import day_before, other_unit, planned_cho
 from kyphocheck.cli.interactive.lists import ask_allergies, ask_medications, typed_moment
 from kyphocheck.cli.interactive.prompts import Prompter
 from kyphocheck.cli.interactive.screen import SKIP, say, show_change, validator
+from kyphocheck.interview.ehr import filled_by_ehr
 from kyphocheck.interview.state import Interview
 from kyphocheck.site.checklist import CompiledItem
 from kyphocheck.times import describe, parse_user_date, parse_user_datetime
@@ -27,11 +28,17 @@ def show_position(interview: Interview, compiled: CompiledItem) -> None:
     say(Text(f"── Section {k} of {n}: {title} · {answered} of {total} answered", style="bold blue"))
 
 
+LISTS = ("medications", "allergies")
+
+
 def ask_item(interview: Interview, prompter: Prompter, compiled: CompiledItem) -> None:
     """Ask one item in the way its type needs, save it, and show what it changed."""
     item = compiled.item
     if item.help:
         say(Text(f"  {item.help}", style="dim"))
+    if f"answers.{item.id}" in filled_by_ehr(interview.document):
+        kept = "check each with the patient" if item.type in LISTS else "press Enter to keep it"
+        say(Text(f"  From the EHR: {kept}, or correct it.", style="dim"))
     if item.type == "medications":
         ask_medications(interview, prompter)
         return

@@ -126,7 +126,10 @@ def _show_ehr(interview: Interview) -> None:
     prompts = {f"answers.{c.item.id}": c.item.prompt for c in interview.checklist.items}
     prompts.update({f"{part}.{key}": text for (part, key), text in HEADER_PROMPTS.items()})
     # In the nurse's words: "Date of birth", "Platelet count", not "dob", "platelets".
-    named = [prompts.get(key, key).split(" (")[0] for key in ehr["filled"]]
+    named = [
+        prompts.get(key, key.partition(".")[2].replace("_", " ")).split(" (")[0]
+        for key in ehr["filled"]
+    ]
     filled = ", ".join(named) or "nothing"
     err().print(
         f"From the EHR bundle: {filled}. Each is offered at its question to confirm; "
@@ -179,6 +182,8 @@ def resume(
         options.site, checklist, load_site_protocol(options.site), options.clock, draft, store
     )
     err().print(f"Resuming draft {draft.id} ({draft.initials}).", markup=False)
+    for note in (draft.document.get("ehr") or {}).get("notes", ()):
+        warn(f"EHR bundle: {note}")  # again: they scrolled away before the interruption
     if draft.checklist_sha256 and draft.checklist_sha256 != checklist.sha256:
         warn(
             f"the checklist '{checklist.id}' changed since this draft was saved; "

@@ -4,7 +4,7 @@ A `when` that FHIR's enableWhen can say (an item answered yes or no, answered at
 equal or not to a value) becomes enableWhen; any other (age, computed values, `and`/`or`) is
 carried as SDC's enableWhenExpression extension with the Jinja expression as text, marked as
 such: it is not FHIRPath, and an EHR that cannot run it shows the item always. `required` is
-set only where the checklist requires the item unconditionally.
+set where the checklist requires the item and FHIR can say when it applies.
 """
 
 from __future__ import annotations
@@ -60,7 +60,6 @@ def questionnaire(checklist: Checklist) -> Any:
                 )
             )
     return Questionnaire(
-        id=checklist.id.replace("_", "-"),
         url=QUESTIONNAIRE_URL + checklist.id,
         version=checklist.version,
         identifier=[Identifier(system=CHECKSUM_SYSTEM, value=checklist.sha256)],
@@ -103,11 +102,15 @@ def _item(compiled: CompiledItem, checklist: Checklist) -> Any:
     from fhir.resources.R4B.questionnaire import QuestionnaireItem, QuestionnaireItemAnswerOption
 
     item = compiled.item
+    condition = _enable_when(item.when, checklist) if item.when else None
+    # Required only where FHIR can tell when the item applies: an item required under a
+    # condition carried as text would be required always by a FHIR validator.
+    said = item.when is None or condition is not None
     fields: dict[str, Any] = {
         "linkId": item.id,
         "text": item.prompt,
         "type": ITEM_TYPES[item.type],
-        "required": True if compiled.required is True else None,
+        "required": True if compiled.required is True and said else None,
     }
     if item.type in ("medications", "allergies"):
         fields["repeats"] = True
@@ -128,12 +131,10 @@ def _item(compiled: CompiledItem, checklist: Checklist) -> Any:
         extensions.append(Extension(url=MIN_VALUE, valueDecimal=item.min))
     if item.max is not None:
         extensions.append(Extension(url=MAX_VALUE, valueDecimal=item.max))
-    if item.when:
-        condition = _enable_when(item.when, checklist)
-        if condition is not None:
-            fields["enableWhen"] = [condition]
-        else:
-            extensions.append(_when_expression(item.when))
+    if condition is not None:
+        fields["enableWhen"] = [condition]
+    elif item.when:
+        extensions.append(_when_expression(item.when))
     if extensions:
         fields["extension"] = extensions
     return QuestionnaireItem(**fields)
