@@ -87,6 +87,12 @@ def test_the_example_bundle_fills_what_the_answers_leave_out(tmp_path: Path) -> 
     assert "answers.driver_name" not in record["sources"]
     assert len(record["ehr"]["bundle_sha256"]) == 64
     assert "values came from the EHR" in result.output
+    # The signed summary says so too, for whoever reads it without record.json.
+    [folder] = record_folders(tmp_path / "out")
+    summary = (folder / "summary.md").read_text()
+    assert "| INR | 1.1 (from the EHR) |" in summary
+    assert "| Has an adult been arranged to drive the patient home? | yes |" in summary
+    assert "so are the patient's name, MRN, date of birth, sex, weight;" in summary
 
 
 def test_the_answers_file_wins_where_both_give_a_value(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
     zone = ZoneInfo(record["procedure"]["timezone"])
     answers = record["answers"]
     skipped = set(record.get("not_applicable", ()))
+    from_ehr = set(record.get("sources", {}))  # run --fhir: the values the EHR gave unchanged
     sections = []
     for section in checklist.sections:
         rows = [
@@ -72,6 +73,7 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
                 "prompt": item.prompt,
                 "answer": format_answer(item, answers.get(item.id), zone),
                 "answered": item.id in answers,
+                "from_ehr": f"answers.{item.id}" in from_ehr,
             }
             for item in section.items
             if item.id not in skipped
@@ -103,6 +105,11 @@ def document_context(record: dict[str, Any], checklist: Checklist, site: Site) -
         },
         "sections": sections,
         "not_applicable": not_applicable,
+        "header_from_ehr": [
+            key
+            for key in ("name", "mrn", "dob", "sex", "weight_kg")
+            if f"patient.{key}" in from_ehr
+        ],
         "findings_by_severity": by_severity,
         "overridden": {o["finding"]: o for o in record["overrides"]},
         "anesthesia_words": ANESTHESIA_WORDS[record["procedure"]["anesthesia"]],
