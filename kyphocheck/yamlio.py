@@ -99,6 +99,12 @@ _PLAIN_TAGS = frozenset(
 def load_data_file(path: Path, display: str | None = None, limits: Limits = SITE_FILE) -> Any:
     """Read a YAML (or JSON, by suffix) file; a syntax error names the file and line."""
     name = display or str(path)
+    text = decoded(read_limited(path, name, limits), name)
+    return parse_data_text(text, name, as_json=path.suffix.lower() == ".json", limits=limits)
+
+
+def read_limited(path: Path, name: str, limits: Limits, what: str = "a kyphocheck file") -> bytes:
+    """A file's bytes, refused with one line when it is missing or larger than `limits`."""
     try:
         with path.open("rb") as handle:
             content = handle.read(limits.max_bytes + 1)
@@ -109,14 +115,18 @@ def load_data_file(path: Path, display: str | None = None, limits: Limits = SITE
     except OSError as exc:
         raise InputError(Problem(name, message=f"cannot be read ({exc.strerror})")) from None
     if len(content) > limits.max_bytes:
-        limit = f"{limits.max_bytes // 1024} kB"
-        raise InputError(Problem(name, message=f"larger than {limit}: not a kyphocheck file"))
+        kb = limits.max_bytes // 1024
+        limit = f"{kb // 1024} MB" if kb % 1024 == 0 and kb >= 1024 else f"{kb} kB"
+        raise InputError(Problem(name, message=f"larger than {limit}: not {what}"))
+    return content
+
+
+def decoded(content: bytes, name: str) -> str:
+    """UTF-8 text; a byte-order mark is harmless (some editors write one) and not data."""
     try:
-        # A byte-order mark is harmless (some editors write one); it is not part of the data.
-        text = content.decode("utf-8").removeprefix("\ufeff")
+        return content.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise InputError(Problem(name, message="not UTF-8 text")) from None
-    return parse_data_text(text, name, as_json=path.suffix.lower() == ".json", limits=limits)
 
 
 def parse_data_text(

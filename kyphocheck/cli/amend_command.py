@@ -121,18 +121,9 @@ def amend(
 
 def _export(document: dict[str, Any], path: Path) -> None:
     """The original's answers as an answers file, owner-only, never over an existing file."""
-    import os
-
     import yaml
 
-    from kyphocheck.errors import InputError
+    from kyphocheck.cli.private_files import write_new_file
 
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise InputError(f"--export-answers: {path} exists; it is never overwritten") from None
-    except OSError as exc:
-        raise InputError(f"--export-answers: cannot write {path} ({exc.strerror})") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
+    write_new_file(path, text, "--export-answers")

@@ -37,6 +37,7 @@ def export(
     import json
     import sys
 
+    from kyphocheck.cli.private_files import write_new_file
     from kyphocheck.cli.record_commands import trusted_certificates
     from kyphocheck.errors import InputError, UsageError
     from kyphocheck.record.fhir.export import export_bundle
@@ -64,21 +65,5 @@ def export(
     if output is None:
         sys.stdout.write(text + "\n")
         return
-    _write_new(output, text + "\n")
+    write_new_file(output, text + "\n", "--output")
     typer.echo(f"FHIR Bundle of record {data['record_id']} written to {output}", err=True)
-
-
-def _write_new(path: Path, text: str) -> None:
-    """Owner-only, never over an existing file: an export holds the patient's record."""
-    import os
-
-    from kyphocheck.errors import InputError
-
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise InputError(f"--output: {path} exists; it is never overwritten") from None
-    except OSError as exc:
-        raise InputError(f"--output: cannot write {path} ({exc.strerror})") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kyphocheck.errors import InputError, Problem
-from kyphocheck.yamlio import FHIR_BUNDLE, parse_data_text
+from kyphocheck.yamlio import FHIR_BUNDLE, decoded, parse_data_text, read_limited
 
 # Problems listed for one bundle before the rest are counted: a wrong export repeats them.
 MAX_PROBLEMS = 20
@@ -49,22 +49,8 @@ def name_of(resource: Any) -> str:
 def read_bundle(path: Path) -> Bundle:
     """Read, bound and validate a bundle file; InputError with every problem at once."""
     display = str(path)
-    try:
-        with path.open("rb") as handle:
-            content = handle.read(FHIR_BUNDLE.max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError(Problem(display, message="file not found")) from None
-    except IsADirectoryError:
-        raise InputError(Problem(display, message="is a folder, not a file")) from None
-    except OSError as exc:
-        raise InputError(Problem(display, message=f"cannot be read ({exc.strerror})")) from None
-    if len(content) > FHIR_BUNDLE.max_bytes:
-        limit = FHIR_BUNDLE.max_bytes // (1024 * 1024)
-        raise InputError(Problem(display, message=f"larger than {limit} MB: not a pre-op bundle"))
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(Problem(display, message="not UTF-8 text")) from None
+    content = read_limited(path, display, FHIR_BUNDLE, "a pre-op bundle")
+    text = decoded(content, display)
     data = parse_data_text(text, display, as_json=True, limits=FHIR_BUNDLE)
     return validate_bundle(data, display, hashlib.sha256(content).hexdigest())
 
