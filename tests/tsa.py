@@ -8,6 +8,7 @@ would to a site's TSA.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class LocalTsa:
     url: str
     ca_pem: Path  # the TSA's CA, to trust
     requests: list[int]  # one entry per request answered
+    busy: list[float]  # seconds the TSA spent making each token (its own work, not the client's)
 
 
 @contextmanager
@@ -53,6 +55,7 @@ def local_tsa(
         fixed_dt=at,
     )
     answered: list[int] = []
+    busy: list[float] = []
 
     class Handler(BaseHTTPRequestHandler):
         # http.server writes the headers and the body in two sends: with Nagle's algorithm on,
@@ -62,7 +65,9 @@ def local_tsa(
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            started = time.perf_counter()
             reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+            busy.append(time.perf_counter() - started)
             answered.append(len(reply))
             self.send_response(200)
             self.send_header("Content-Type", "application/timestamp-reply")
@@ -79,7 +84,7 @@ def local_tsa(
     try:
         port = server.server_address[1]
         yield LocalTsa(
-            f"http://127.0.0.1:{port}/tsa", write_pem(folder / "tsa-ca.pem", ca), answered
+            f"http://127.0.0.1:{port}/tsa", write_pem(folder / "tsa-ca.pem", ca), answered, busy
         )
     finally:
         server.shutdown()
