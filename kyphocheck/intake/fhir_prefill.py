@@ -31,10 +31,10 @@ NO_REACTION = "not recorded in the EHR"
 
 @dataclass
 class Prefill:
-    """An answers document's values from the EHR, which of them it filled, and what it could not.
+    """The values a bundle gives for an answers document, and what it could not give (`notes`).
 
-    `filled`: each key the bundle gave ("patient.name", "answers.inr"), as the record's
-    `sources` lists them. `confirm`: last doses the nurse is asked again, by medicine.
+    `under` writes them into a document where it has none, and names each it filled
+    ("patient.name", "answers.inr") in the document's `ehr` block: the record's `sources`.
     """
 
     sha256: str
