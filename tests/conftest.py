@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,22 @@ def identity_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]
     identity = create_identity("Jane Doe", "RN", "jane.doe@example.org", start)
     save_identity(identity, PASSPHRASE, folder / "signer.p12")
     return {name: (folder / name).read_bytes() for name in ("signer.p12", "signer.pem")}
+
+
+@contextmanager
+def signer_configured(base: Path, identity_files: dict[str, bytes]) -> Iterator[None]:
+    """The invented signer set up under `base` for a block, for records a module makes once.
+
+    Module-scoped fixtures cannot use the per-test setup of `_isolated`.
+    """
+    config = base / "config" / "kyphocheck"
+    config.mkdir(parents=True)
+    for name, data in identity_files.items():
+        (config / name).write_bytes(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+        patch.setenv("KYPHOCHECK_SIGNER_PASSPHRASE", PASSPHRASE)
+        yield
 
 
 @pytest.fixture(autouse=True)

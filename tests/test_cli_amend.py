@@ -22,7 +22,7 @@ from kyphocheck.site.checklist import Checklist
 from kyphocheck.site.folder import Site
 from kyphocheck.site.protocol import Protocol
 from kyphocheck.times import Clock
-from tests.conftest import EXAMPLE, NOW, NOW_TEXT, PASSPHRASE, example_data
+from tests.conftest import EXAMPLE, NOW, NOW_TEXT, example_data, signer_configured
 from tests.helpers import record_folders
 
 runner = CliRunner()
@@ -35,13 +35,7 @@ def signed_records(
 ) -> Iterator[Path]:
     """A signed record and an unsigned draft of the example, made once (a signed run is slow)."""
     base = tmp_path_factory.mktemp("signed")
-    config = base / "config" / "kyphocheck"
-    config.mkdir(parents=True)
-    for name, data in identity_files.items():
-        (config / name).write_bytes(data)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CONFIG_HOME", str(base / "config"))
-        patch.setenv("KYPHOCHECK_SIGNER_PASSPHRASE", PASSPHRASE)
+    with signer_configured(base, identity_files):
         for kind, extra in (("signed", []), ("unsigned", ["--no-sign"])):
             args = ["run", "--answers", str(EXAMPLE), "--non-interactive", "--now", NOW_TEXT]
             result = runner.invoke(app, [*args, "--out", str(base / kind), *extra])

@@ -18,7 +18,13 @@ from typer.testing import CliRunner
 from kyphocheck.cli.app import app
 from kyphocheck.record.amendment import Amends
 from kyphocheck.site.checklist import Checklist
-from tests.conftest import EXAMPLE, NOW_TEXT, PASSPHRASE, example_data, write_answers
+from tests.conftest import (
+    EXAMPLE,
+    NOW_TEXT,
+    example_data,
+    signer_configured,
+    write_answers,
+)
 from tests.helpers import make_site, record_folders
 
 runner = CliRunner()
@@ -30,13 +36,7 @@ def records(
 ) -> Iterator[Path]:
     """A signed record of the example, its amendment, and an unsigned draft, made once."""
     base = tmp_path_factory.mktemp("records")
-    config = base / "config" / "kyphocheck"
-    config.mkdir(parents=True)
-    for name, data in identity_files.items():
-        (config / name).write_bytes(data)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CONFIG_HOME", str(base / "config"))
-        patch.setenv("KYPHOCHECK_SIGNER_PASSPHRASE", PASSPHRASE)
+    with signer_configured(base, identity_files):
         args = ["run", "--answers", str(EXAMPLE), "--non-interactive", "--now", NOW_TEXT]
         for kind, extra in (("signed", []), ("unsigned", ["--no-sign"])):
             result = runner.invoke(app, [*args, "--out", str(base / kind), *extra])

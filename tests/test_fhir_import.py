@@ -60,12 +60,21 @@ def _record(tmp_path: Path) -> dict[str, Any]:
     return data
 
 
-def _prefill(site: Site, name: str) -> Any:
+def _prefill_file(site: Site, path: Path) -> Any:
+    """What a bundle file fills of a kyphoplasty answers document, at the example's clock."""
     loaded = SiteData(site)
-    bundle = read_bundle(FHIR / name)
+    bundle = read_bundle(path)
     drugs = loaded.protocol().drugs
     checklist = loaded.checklist("kyphoplasty")
     return prefill(bundle, loaded.code_maps(), drugs, NOW, checklist, loaded.checklist)
+
+
+def _prefill(site: Site, name: str) -> Any:
+    return _prefill_file(site, FHIR / name)
+
+
+def _prefilled(site: Site, tmp_path: Path, data: dict[str, Any]) -> Any:
+    return _prefill_file(site, _write(tmp_path, data))
 
 
 def test_the_example_bundle_fills_what_the_answers_leave_out(tmp_path: Path) -> None:
@@ -249,9 +258,7 @@ def test_a_wrong_value_from_the_bundle_says_it_came_from_there(tmp_path: Path) -
 def test_a_last_dose_after_now_is_not_taken_as_one(site: Site, tmp_path: Path) -> None:
     data = _bundle("example-patient.json")
     data["entry"][1]["resource"]["effectivePeriod"]["end"] = "2027-06-01T00:00:00-05:00"
-    loaded = SiteData(site)
-    bundle = read_bundle(_write(tmp_path, data))
-    filled = prefill(bundle, loaded.code_maps(), loaded.protocol().drugs, NOW)
+    filled = _prefilled(site, tmp_path, data)
     assert "last_dose" not in filled.answers["medications"][0]
     assert any("it is not a last dose" in note for note in filled.notes)
 
@@ -412,10 +419,7 @@ def test_a_statement_and_an_order_of_one_medicine_are_entered_once(
         "dosageInstruction": [{"text": "one tablet twice a day"}],
     }
     data["entry"].append({"resource": order})
-    loaded = SiteData(site)
-    filled = prefill(
-        read_bundle(_write(tmp_path, data)), loaded.code_maps(), loaded.protocol().drugs, NOW
-    )
+    filled = _prefilled(site, tmp_path, data)
     apixaban = [
         m
         for m in filled.answers["medications"]
@@ -448,22 +452,12 @@ def test_a_stopped_order_of_a_blood_thinner_is_kept_and_asked(site: Site, tmp_pa
             }
         }
     )
-    loaded = SiteData(site)
-    filled = prefill(
-        read_bundle(_write(tmp_path, data)), loaded.code_maps(), loaded.protocol().drugs, NOW
-    )
+    filled = _prefilled(site, tmp_path, data)
     assert {"name": "warfarin"} in filled.answers["medications"]
     assert any("order is stopped: ask the patient whether and when" in n for n in filled.notes)
 
 
 # -- what a review found: another patient, conflicts, bounds, the latest result -------------
-
-
-def _prefilled(site: Site, tmp_path: Path, data: dict[str, Any]) -> Any:
-    loaded = SiteData(site)
-    bundle = read_bundle(_write(tmp_path, data))
-    checklist = loaded.checklist("kyphoplasty")
-    return prefill(bundle, loaded.code_maps(), loaded.protocol().drugs, NOW, checklist)
 
 
 def _observation(data: dict[str, Any], oid: str) -> dict[str, Any]:

@@ -84,11 +84,12 @@ def start(
         for key in ("checklist", "patient", "procedure", "answers", "overrides"):
             if key in data:
                 document[key] = _plain(data[key])
+    loaded = SiteData(options.site)  # protocol and checklists, loaded once for this run
     unfilled = copy.deepcopy(document)
     if fhir is not None:
         if checklist_id is not None:
             document["checklist"] = checklist_id
-        fill_from_bundle(SiteData(options.site), fhir, document, options.clock)
+        fill_from_bundle(loaded, fhir, document, options.clock)
     chosen = checklist_id or document.get("checklist")
     if chosen is None:
         available = [c for c, _ in list_checklists(options.site)]
@@ -97,9 +98,9 @@ def start(
         )
         if fhir is not None:  # again, for the checklist's units and decimals
             document = {**unfilled, "checklist": chosen}
-            fill_from_bundle(SiteData(options.site), fhir, document, options.clock)
+            fill_from_bundle(loaded, fhir, document, options.clock)
     try:
-        checklist = load_checklist(options.site, str(chosen))
+        checklist = loaded.checklist(str(chosen))
     except UnknownChecklist as exc:
         if checklist_id is None:
             raise
@@ -110,9 +111,7 @@ def start(
     draft.site = str(options.site.root) if options.site.root else None
     draft.out = str(options.out) if options.out else None
     draft.no_sign = options.no_sign
-    interview = Interview(
-        options.site, checklist, load_site_protocol(options.site), options.clock, draft, store
-    )
+    interview = Interview(options.site, checklist, loaded.protocol(), options.clock, draft, store)
     if fhir is not None:
         _show_ehr(interview)
     if answers is not None or fhir is not None:
