@@ -73,18 +73,19 @@ def page_break_problems(markdown: str, pdf: Path) -> list[str]:
     document = blocks(markdown)
     # A table cell's lines interleave with its neighbour's in the extracted text when both wrap
     # (the sheet's two-column plan and calendar): a cell is whole on a page that holds each of
-    # its words. Other blocks must read through.
-    # Long words in cells are hyphenated at the line end: compare letters only.
-    letters = [re.sub(r"[\W_]", "", page) for page in pages]
+    # its words. Other blocks must read through. Letters only are compared: a line may end
+    # after a slash ("empagliflozin/" "metformin"), which the extracted text reads as a space.
+    on_pages = [letters(page) for page in pages]
 
     def whole_cell(text: str, n: int) -> bool:
-        return all(re.sub(r"[\W_]", "", word) in letters[n] for word in text.split())
+        return all(letters(word) in on_pages[n] for word in text.split())
 
     where = [
         [
             n
             for n, page in enumerate(pages)
-            if block.text in page or (block.kind == "cell" and whole_cell(block.text, n))
+            if letters(block.text) in on_pages[n]
+            or (block.kind == "cell" and whole_cell(block.text, n))
         ]
         for block in document
     ]
@@ -98,6 +99,11 @@ def page_break_problems(markdown: str, pdf: Path) -> list[str]:
         if on_page and on_page[-1].kind == "heading":
             problems.append(f"page {number + 1} ends with the heading {on_page[-1].text!r}")
     return problems
+
+
+def letters(text: str) -> str:
+    """Letters and digits only: what a line break, hyphen or slash at a line end cannot change."""
+    return re.sub(r"[\W_]", "", text)
 
 
 @dataclass(frozen=True)

@@ -15,20 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from kyphocheck.cli.app import app
 from tests.conftest import NOW_TEXT, example_data, write_answers
-from tests.helpers import record_folders
+from tests.helpers import make_site, record_folders
 from tests.pdftext import (
     Word,
     flat,
     last_body_lines,
+    letters,
     overlapping_words,
     page_break_problems,
     page_texts,
     words,
 )
+from tests.sheets import SITE_YAML, table
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 runner = CliRunner()
@@ -69,12 +72,15 @@ def twelve_medicine_patient(
     return data
 
 
-def sheets(tmp_path: Path, now: str, patients: list[dict[str, Any]]) -> list[Path]:
+def sheets(
+    tmp_path: Path, now: str, patients: list[dict[str, Any]], site: Path | None = None
+) -> list[Path]:
     """Unsigned take-home sheets of these patients at this clock: their folders."""
     files = [write_answers(tmp_path, p, f"{n}.yaml") for n, p in enumerate(patients)]
     out = tmp_path / f"out-{now[:10]}"
-    args = ["sheet", "--now", now, "--no-sign", "--out", str(out), "-j", "2", "--answers"]
-    result = runner.invoke(app, [*args, *map(str, files)])
+    args = ["sheet", "--now", now, "--no-sign", "--out", str(out), "-j", "2"]
+    args += ["--site", str(site)] if site else []
+    result = runner.invoke(app, [*args, "--answers", *map(str, files)])
     assert result.exit_code == 0, result.output
     return record_folders(out)
 
@@ -108,6 +114,40 @@ def test_long_sheets_keep_each_instruction_on_one_page(
         markdown = (folder / "take-home.md").read_text()
         problems = page_break_problems(markdown, folder / "take-home.pdf")
         assert not problems, f"{folder.name}: {problems}"
+
+
+PLAN_TITLE = {"en": "Your plan at a glance", "es": "Su plan de un vistazo"}
+
+
+@pytest.mark.parametrize("now", [DAYS_AHEAD, NOW_TEXT], ids=["ahead", "on-the-day"])
+def test_the_plan_at_a_glance_is_on_page_one(tmp_path: Path, now: str) -> None:
+    """Twelve medicines, six of them past their last day with the last dose not known.
+
+    In normal print the whole plan is on page 1, under the call to make today. In large print
+    a page holds less than the call and the plan: the plan starts on page 1 with the arrival,
+    and each row is whole (its title printed again over the rest).
+    """
+    site = make_site(tmp_path, {"site.yaml": yaml.safe_dump(SITE_YAML)})
+    patients = [
+        twelve_medicine_patient(language, large)
+        for language in ("en", "es")
+        for large in (False, True)
+    ]
+    for folder in sheets(tmp_path, now, patients, site):
+        record = json.loads((folder / "record.json").read_text())
+        language, large = record["patient"]["language"], record["patient"]["large_print"]
+        markdown = (folder / "take-home.md").read_text()
+        title = PLAN_TITLE[language]
+        plan = [cell for row in table(markdown, title) for cell in row]
+        assert len(plan) >= 12 and "555-0199" in plan, plan
+        page_one = letters(page_texts(folder / "take-home.pdf")[0])
+        assert letters(title) in page_one
+        on_page_one = [cell for cell in plan if all(letters(w) in page_one for w in cell.split())]
+        if large:
+            assert on_page_one[:2] == plan[:2], folder.name  # the arrival
+        else:
+            assert on_page_one == plan, folder.name
+        assert not page_break_problems(markdown, folder / "take-home.pdf"), folder.name
 
 
 def run(tmp_path: Path, data: dict[str, Any], *extra: str) -> Path:

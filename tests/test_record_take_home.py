@@ -370,3 +370,58 @@ def test_golden_sheet_made_days_ahead(tmp_path: Path, language: str) -> None:
     if os.environ.get("KYPHOCHECK_UPDATE_GOLDEN"):
         golden.write_text(produced)
     assert produced == golden.read_text(), "regenerate with KYPHOCHECK_UPDATE_GOLDEN=1 if intended"
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "reason", "instruction"),
+    [
+        (
+            "en",
+            "Your plan at a glance",
+            "We need to know when you took your last dose of **Eliquis (apixaban), Plavix"
+            " (clopidogrel) and ibuprofen (Advil, Motrin)**.",
+            "Call us today. Do not take any more of these",
+        ),
+        (
+            "es",
+            "Su plan de un vistazo",
+            "Necesitamos saber cuándo tomó su última dosis de **Eliquis (apixabán), Plavix"
+            " (clopidogrel) e ibuprofeno (Advil, Motrin)**.",
+            "Llámenos hoy. No tome más de estas",
+        ),
+    ],
+)
+def test_medicines_with_the_same_reason_are_named_together(
+    tmp_path: Path, site: Site, language: str, title: str, reason: str, instruction: str
+) -> None:
+    """Three medicines past their last day, last doses not known: one sentence, one plan row.
+
+    A sentence and a row per medicine pushed the plan off page 1 for a long list.
+    """
+    from dataclasses import replace
+    from datetime import datetime
+
+    from tests.conftest import CHICAGO
+
+    medicines = [
+        {"name": "Eliquis", "dose": "5 mg twice a day", "prescriber_approved": True},
+        {"name": "Plavix", "dose": "75 mg daily", "prescriber_approved": True},
+        {"name": "ibuprofen", "dose": "400 mg as needed"},
+        {"name": "sertraline", "dose": "50 mg daily"},
+    ]
+    late = replace(AHEAD, now=datetime(2026, 11, 30, 9, 0, tzinfo=CHICAGO))
+    sheet, _ = make_sheet(tmp_path, site, late, language, medications=medicines)
+    first = first_block(sheet)
+    assert f"> - {reason}\n" in first
+    assert first.count("> - ") == 1  # the allergy medicine's time is still ahead
+    rows = table(sheet, title)
+    assert [instruction, reason.split("**")[1]] in rows
+    held = ("Eliquis", "Plavix", "ibuprof")
+    assert all(sum(name in row[0] + row[1] for row in rows) == 1 for name in held)
+    # One medicine alone keeps its own row: its name, then what to do.
+    alone, _ = make_sheet(tmp_path, site, late, language, medications=medicines[2:])
+    name = {"en": "ibuprofen (Advil, Motrin)", "es": "ibuprofeno (Advil, Motrin)"}[language]
+    assert (
+        dict(table(alone, title))[name]
+        == instruction.replace(" of these", "").replace(" de estas", "") + "."
+    )

@@ -42,10 +42,11 @@ def sheet_context(record: dict[str, Any], site: SiteConfig) -> dict[str, Any]:
     fasting = _fasting(record["computed"]["fasting"], made)
     premedication = _premedication(record["computed"].get("premedication"), made, arrive_at)
     answers = record["answers"]
+    after_first = made.date() >= scheduled.date()
     return {
         "made": made.isoformat(),
         "scheduled": scheduled.isoformat(),
-        "after_first": made.date() >= scheduled.date(),
+        "after_first": after_first,
         "today": made.date() == scheduled.date(),
         "arrive_at": arrive_at.isoformat() if arrive_at else None,
         "arrival_place": site.arrival_place,
@@ -55,6 +56,7 @@ def sheet_context(record: dict[str, Any], site: SiteConfig) -> dict[str, Any]:
         "driver_arranged": answers.get("driver_arranged"),
         "call_us": _call_us(outcome, holds),
         "holds": holds,
+        "plan": _plan(holds, after_first),
         "fasting": fasting,
         "premedication": premedication,
         "aftercare": _aftercare(record["computed"].get("aftercare")),
@@ -155,21 +157,58 @@ def _call_us(outcome: Outcome, holds: list[dict[str, Any]]) -> list[dict[str, An
     """Why the patient must call today: one reason each, in the order the summary lists them.
 
     A reason is a `kind` the templates word ("hold_not_met", "inr_high", ...; a rule of a
-    site's own gets their general sentence), with the medicine or allergy it is about.
+    site's own gets their general sentence), with the allergy it is about (`detail`) or the
+    medicines: those with the same reason are one sentence, so that six medicines whose last
+    dose is not known leave room on page 1 for the plan.
     """
     reasons: list[dict[str, Any]] = []
     for hold in holds:
         if hold["late"]:
             kind = "hold_not_met" if hold["taken_after"] else "last_dose_unknown"
-            reasons.append({"kind": kind, "detail": None, "medicine": hold["medicine"]})
+            same = [r for r in reasons if r["kind"] == kind]
+            if same:
+                same[0]["medicines"].append(hold["medicine"])
+            else:
+                reasons.append({"kind": kind, "detail": None, "medicines": [hold["medicine"]]})
     for finding in outcome.open_stops:
         kind, _, detail = finding.id.partition(":")
         if kind in _HOLD_FINDINGS:
-            continue  # worded from the medicine above
-        reason = {"kind": kind, "detail": detail or None, "medicine": None}
+            continue  # worded from the medicines above
+        reason = {"kind": kind, "detail": detail or None, "medicines": []}
         if reason not in reasons:
             reasons.append(reason)
     return reasons
+
+
+def _plan(holds: list[dict[str, Any]], after_first: bool) -> list[dict[str, Any]]:
+    """The held medicines' rows of "Your plan at a glance": one row per instruction.
+
+    Medicines the plan tells the same thing (call us today, already stopped, the same last
+    dose, or after the procedure the same earliest restart) share a row that names them all;
+    a row per medicine pushed the plan off page 1 in large print.
+    """
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for hold in holds:
+        if after_first:
+            key: tuple[Any, ...] = ("restart", hold["restart_after"])
+        elif hold["late"]:
+            key = ("late",)
+        elif hold["started"]:
+            key = ("started",)
+        else:
+            key = ("ahead", hold["deadline"])
+        row = rows.setdefault(
+            key,
+            {
+                "medicines": [],
+                "late": hold["late"],
+                "started": hold["started"],
+                "deadline": hold["deadline"],
+                "restart_after": hold["restart_after"],
+            },
+        )
+        row["medicines"].append(hold["medicine"])
+    return list(rows.values())
 
 
 def _fasting(fasting: dict[str, Any], made: datetime) -> dict[str, Any]:
