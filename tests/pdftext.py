@@ -7,6 +7,7 @@ page each block landed, whole or cut in two.
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from dataclasses import dataclass
@@ -98,7 +99,29 @@ def page_break_problems(markdown: str, pdf: Path) -> list[str]:
         on_page = [b for b, on in zip(document, where, strict=True) if number in on]
         if on_page and on_page[-1].kind == "heading":
             problems.append(f"page {number + 1} ends with the heading {on_page[-1].text!r}")
+    problems += [
+        f"short list parted from its sentences: {flat(chain)[:80]!r}"
+        for chain in _kept_together(markdown)
+        if not any(letters(chain) in page for page in on_pages)
+    ]
     return problems
+
+
+_TAG = re.compile(r"<[^>]+>")
+_KEPT = re.compile(
+    r'(?:<p class="lead-in">(?:(?!</p>).)*</p>\n)?<ul class="short">(?:(?!</ul>).)*</ul>'
+    r'(?:\n<p class="after-list">(?:(?!</p>).)*</p>)?',
+    re.S,
+)
+
+
+def _kept_together(markdown: str) -> list[str]:
+    """The text of each short list with the sentences before and after it, as the PDF marks them."""
+    from kyphocheck.record.pdf import markdown_to_html
+
+    return [
+        html.unescape(_TAG.sub(" ", m.group())) for m in _KEPT.finditer(markdown_to_html(markdown))
+    ]
 
 
 def letters(text: str) -> str:

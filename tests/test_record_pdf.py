@@ -33,7 +33,7 @@ def test_escaped_patient_text_is_plain_text_in_html() -> None:
 def test_findings_are_boxed_by_severity() -> None:
     html = markdown_to_html("### STOP (1)\n\n- **No driver.**\n\n### INFO (0)\n\nNone.\n")
     assert '<h3 class="severity severity-stop">' in html
-    assert '<ul class="severity severity-stop">' in html
+    assert '<ul class="severity severity-stop short">' in html
     assert '<p class="severity severity-info">' in html
 
 
@@ -171,3 +171,26 @@ def test_a_record_and_check_pdf_ask_for_the_same_documents(tmp_path: Path) -> No
     example = [p for p in printing if p.fixture.endswith("example-patient.yaml")]
     titles = {p.request.kind: p.request.title for p in example}
     assert titles == {kind: request.title for kind, request in made.items()}
+
+
+def test_a_clock_time_and_its_half_of_the_day_are_never_parted() -> None:
+    """ "8:30 a. m." once printed "8:30 a." at a line's end and "m." on the next."""
+    html = markdown_to_html("Llegue a las 8:30 a. m. o 1:00 p. m.; arrive at 7:30 AM, not 9 PM.")
+    assert "8:30\u00a0a.\u00a0m. o 1:00\u00a0p.\u00a0m." in html
+    assert "7:30\u00a0AM, not 9\u00a0PM." in html
+    assert markdown_to_html("AM radio, 5 PMs") == "<p>AM radio, 5 PMs</p>\n"
+
+
+def test_a_short_list_stays_with_the_sentences_around_it() -> None:
+    """The 911 signs were split over two pages, "Do not wait." alone on the next."""
+    text = (
+        "**Call 911** if you have:\n\n- Chest pain.\n- Leg weakness.\n\nDo not wait.\n\n"
+        "Stop these:\n\n" + "".join(f"- Medicine {n}.\n" for n in range(6)) + "\nA note.\n"
+    )
+    html = markdown_to_html(text)
+    assert (
+        '<p class="lead-in"><strong>Call 911</strong> if you have:</p>\n<ul class="short">' in html
+    )
+    assert '<p class="after-list">Do not wait.</p>' in html
+    assert '<p class="lead-in">Stop these:</p>\n<ul>' in html  # six items may break
+    assert '<p class="after-list">A note.</p>' in html

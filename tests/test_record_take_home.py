@@ -425,3 +425,41 @@ def test_medicines_with_the_same_reason_are_named_together(
         dict(table(alone, title))[name]
         == instruction.replace(" of these", "").replace(" de estas", "") + "."
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "closed", "ahead", "on_the_day"),
+    [
+        (
+            "en",
+            "When the office is closed, call **555-0199**. Someone answers day and night.",
+            "The times below are for your procedure as it is planned now.",
+            "Ask your nurse about this before you go home. If you are already home, call the"
+            " clinic at 555-0100 today.",
+        ),
+        (
+            "es",
+            "Cuando la clínica esté cerrada, llame al **555-0199**. Alguien contesta de día y de"
+            " noche.",
+            "Las horas de abajo son para su procedimiento como está planeado ahora.",
+            "Pregunte a su enfermera sobre esto antes de irse a casa. Si ya está en casa, llame"
+            " hoy a la clínica al 555-0100.",
+        ),
+    ],
+)
+def test_the_call_today_box_says_whom_to_call_at_night_and_on_the_day(
+    tmp_path: Path, site: Site, language: str, closed: str, ahead: str, on_the_day: str
+) -> None:
+    """A sheet made on a Sunday gave only the office's number to call "today"; one made on the
+    morning of the procedure pointed to times below that a sheet of the day does not give."""
+    sheet, _ = make_sheet(tmp_path, site, STOPS, language)
+    first = first_block(sheet)
+    assert closed in first and ahead in first and on_the_day not in first
+    day_of, draft = make_sheet(tmp_path / "day", site, DAY_OF, language, inr=2.3)
+    assert draft.record["cleared"] is False
+    first = first_block(day_of)
+    assert first.startswith(f"> **{CALL_US[language]}")
+    assert on_the_day in first and closed in first and ahead not in first
+    no_night_line = sheet_site(tmp_path / "no-24h", after_hours_phone=None)
+    without, _ = make_sheet(tmp_path / "no-24h", no_night_line, STOPS, language)
+    assert "555-0199" not in first_block(without)

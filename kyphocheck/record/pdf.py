@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import FileSystemLoader, StrictUndefined
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from kyphocheck.errors import InputError, Problem
@@ -35,6 +36,9 @@ from kyphocheck.record.workers import WorkerPool
 LAYOUT = "document.html.j2"
 STYLESHEET = "print.css"
 _SEVERITY_HEADING = re.compile(r"^(STOP|NOTIFY|INFO)\b")
+# A clock time's half of the day, and the space before it: "8:30 a. m." printed "8:30 a." at a
+# line's end and "m." on the next.
+_HALF_OF_DAY = re.compile(r"(?<=\d) (AM|PM|a\. m\.|p\. m\.)(?!\w)")
 
 
 def _mark_severity(state: StateCore) -> None:
@@ -70,6 +74,55 @@ def _mark_table_sections(state: StateCore) -> None:
         cells = [t.content.strip() for t in tokens[index:end] if t.type == "inline"]
         if len(cells) > 1 and cells[0] and not any(cells[1:]):
             token.attrSet("class", "section")
+
+
+# A list this short is one instruction ("Call 911 if you have: ..."): kept on one page. A
+# longer one may break between its items.
+SHORT_LIST = 5
+
+
+def _mark_lists_kept_whole(state: StateCore) -> None:
+    """Keep a short list with the paragraph that leads into it and the one that closes it.
+
+    The sheet's 911 signs were split over two pages, and "Do not wait." printed alone on the
+    next. A paragraph ending with ":" just before a list gets the class "lead-in"; one just
+    after a list that leads into no other, "after-list"; a list of at most SHORT_LIST items,
+    "short". The stylesheet keeps them together.
+    """
+    tokens = state.tokens
+
+    def inline_text(paragraph_open: int) -> str:
+        return tokens[paragraph_open + 1].content.strip()
+
+    def list_at(index: int) -> bool:
+        return index < len(tokens) and tokens[index].type == "bullet_list_open"
+
+    for index, token in enumerate(tokens):
+        if token.type == "bullet_list_open":
+            close = next(
+                i
+                for i in range(index + 1, len(tokens))
+                if tokens[i].type == "bullet_list_close" and tokens[i].level == token.level
+            )
+            items = [
+                t
+                for t in tokens[index:close]
+                if t.type == "list_item_open" and t.level == token.level + 1
+            ]
+            if len(items) <= SHORT_LIST:
+                _add_class(token, "short")
+        elif token.type == "paragraph_open" and not token.hidden:
+            lead_in = list_at(index + 3) and inline_text(index).endswith(":")
+            if lead_in:
+                _add_class(token, "lead-in")
+            elif index > 0 and tokens[index - 1].type == "bullet_list_close":
+                _add_class(token, "after-list")
+
+
+def _add_class(token: Token, css: str) -> None:
+    """Add a class to those a token has (a severity box's list may also be short)."""
+    given = token.attrGet("class")
+    token.attrSet("class", f"{given} {css}" if given else css)
 
 
 class RefusedResources(InputError):
@@ -150,7 +203,10 @@ def markdown_to_html(text: str) -> str:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.core.ruler.push("kyphocheck_severity", _mark_severity)
     md.core.ruler.push("kyphocheck_sections", _mark_table_sections)
-    return str(md.render(text))
+    md.core.ruler.push("kyphocheck_lists", _mark_lists_kept_whole)
+    return _HALF_OF_DAY.sub(
+        lambda m: "\u00a0" + m.group(1).replace(" ", "\u00a0"), str(md.render(text))
+    )
 
 
 def layout_hashes(template_dirs: list[Path]) -> dict[str, str]:

@@ -174,7 +174,7 @@ def _call_us(outcome: Outcome, holds: list[dict[str, Any]]) -> list[dict[str, An
         kind, _, detail = finding.id.partition(":")
         if kind in _HOLD_FINDINGS:
             continue  # worded from the medicines above
-        reason = {"kind": kind, "detail": detail or None, "medicines": []}
+        reason: dict[str, Any] = {"kind": kind, "detail": detail or None, "medicines": []}
         if reason not in reasons:
             reasons.append(reason)
     return reasons
