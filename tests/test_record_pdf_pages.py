@@ -285,3 +285,24 @@ def test_a_summary_section_title_stays_with_its_first_question(tmp_path: Path) -
     last = last_body_lines(folder / "summary.pdf", 68, 735)
     assert len(last) >= 3
     assert not titles & set(last[:-1]), last
+
+
+@pytest.mark.parametrize(("language", "for_whom"), [("en", "For: "), ("es", "Para: ")])
+def test_the_call_today_box_ends_where_the_sheet_goes_on(
+    tmp_path: Path, language: str, for_whom: str
+) -> None:
+    """Signed (no draft box after it), the call box once ran on into "For: <name>"."""
+    data = example_data()
+    data["patient"]["language"] = language
+    data["answers"]["inr"] = 2.3
+    folder = run(tmp_path, data)
+    record = json.loads((folder / "record.json").read_text())
+    assert record["signature"] is not None and record["cleared"] is False
+    blocks = (folder / "take-home.md").read_text().split("\n\n")
+    call_box, after = blocks[1], blocks[2]
+    assert all(line.startswith(">") for line in call_box.splitlines()), call_box
+    assert after.startswith(f"{for_whom}**Maria Lopez**"), after
+    unsigned = run(tmp_path, data, "--no-sign")
+    blocks = (unsigned / "take-home.md").read_text().split("\n\n")
+    assert all(line.startswith(">") for line in blocks[1].splitlines()), blocks[1]
+    assert blocks[2].startswith("> **") and blocks[3].startswith(for_whom)  # the draft box
