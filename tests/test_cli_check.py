@@ -400,3 +400,24 @@ def test_the_defaults_need_no_site_fields(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "--format", "json"])
     report = json.loads(result.stdout)
     assert not [p for p in report["problems"] if p["file"] == "site.yaml"]
+
+
+def test_an_arrival_place_in_one_language_is_warned_for_the_others(site: Path) -> None:
+    """The Spanish sheet printed "Main Hospital, 2nd floor, Surgery Check-in"."""
+
+    def arrival_warnings(place: Any) -> tuple[int, list[dict[str, Any]]]:
+        config = yaml.safe_load((site / "site.yaml").read_text())
+        config["arrival_place"] = place
+        (site / "site.yaml").write_text(yaml.safe_dump(config))
+        code, report = check(site)
+        return code, [p for p in report["problems"] if p["message"].startswith("arrival_place")]
+
+    code, warned = arrival_warnings("Main Hospital, Door 3")
+    assert code == 0 and [p["level"] for p in warned] == ["warning"]
+    assert "no text in 'es'" in warned[0]["message"]
+    assert arrival_warnings({"en": "Main Hospital", "es": "Hospital principal"}) == (0, [])
+    code, refused = arrival_warnings({"Spanish": "Hospital principal"})
+    lines = (site / "site.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("arrival_place:"))
+    assert code == 1 and [(p["level"], p["line"]) for p in refused] == [("error", line)], refused
+    assert refused[0]["message"].startswith("arrival_place: 'Spanish' is not a language code")

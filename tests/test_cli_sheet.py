@@ -213,7 +213,7 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
         ).read_text()
         assert expected in sheet_text
         assert "**9:00 PM on Thursday, December 3**: prednisone 50 mg, by mouth." in sheet_text
-        assert "Take these pills at home, with a small sip of water." in sheet_text
+        assert "Take these pills at home, with a small sip of water:" in sheet_text
     spanish = answers.read_text().replace("weight_kg: 80}", "weight_kg: 80, language: es}")
     answers.write_text(spanish)
     result = runner.invoke(
@@ -226,7 +226,7 @@ def test_sheet_made_days_ahead_from_a_short_answers_file(tmp_path: Path) -> None
     assert "**a las 9:00 p. m. del jueves 3 de diciembre**: prednisona 50 mg, por boca." in (
         sheet_text
     )
-    assert "Tome estas pastillas en casa, con un sorbito de agua." in sheet_text
+    assert "Tome estas pastillas en casa, con un sorbito de agua:" in sheet_text
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])

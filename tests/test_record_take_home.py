@@ -157,6 +157,10 @@ def test_allergy_pills_at_home_with_a_sip_and_at_the_hospital_after_arrival(
     assert sip in at_home
     # Prednisone 13 and 7 hours before 8:30 AM at home; the 1-hour doses after the 7:30 arrival.
     assert at_home.count("50 mg") == 2 and ("7:30 PM" in at_home or "7:30 p. m." in at_home)
+    # The 1:30 AM dose is taken asleep unless an alarm wakes the patient; 7:30 PM is not.
+    alarm = {"en": "Set an alarm", "es": "Ponga una alarma"}[language]
+    doses = [line for line in at_home.splitlines() if "50 mg" in line]
+    assert [alarm in line for line in doses] == [False, True], doses
     assert ("7:30 AM" in at_hospital or "7:30 a. m." in at_hospital) and "50 mg" in at_hospital
     assert prescription in sheet
     # Arriving 30 minutes before, the 1-hour doses are taken at home.
@@ -261,7 +265,7 @@ def test_the_after_care_numbers_come_from_the_data(tmp_path: Path, language: str
             "es",
             "Su plan de un vistazo",
             {
-                "Llegue": "a las 7:30 a. m. del martes 1 de diciembre, a Main Hospital, 2nd floor",
+                "Llegue": "a las 7:30 a. m. del martes 1 de diciembre. Lugar: Main Hospital, 2nd floor",
                 "Deje de comer": "a las 12:30 a. m. del martes 1 de diciembre (la noche del lunes)",
                 "Deje los líquidos claros": "a las 6:30 a. m. del martes 1 de diciembre",
                 "Eliquis (apixabán)": "Última dosis: la noche del viernes",
@@ -463,3 +467,22 @@ def test_the_call_today_box_says_whom_to_call_at_night_and_on_the_day(
     no_night_line = sheet_site(tmp_path / "no-24h", after_hours_phone=None)
     without, _ = make_sheet(tmp_path / "no-24h", no_night_line, STOPS, language)
     assert "555-0199" not in first_block(without)
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "place"),
+    [
+        ("en", "Your plan at a glance", "Main Hospital, 2nd floor"),
+        ("es", "Su plan de un vistazo", "Hospital principal, 2.º piso"),
+    ],
+)
+def test_the_arrival_place_is_in_the_sheets_language(
+    tmp_path: Path, language: str, title: str, place: str
+) -> None:
+    places = {"en": "Main Hospital, 2nd floor", "es": "Hospital principal, 2.º piso"}
+    site = sheet_site(tmp_path, arrival_place=places)
+    sheet, _ = make_sheet(tmp_path, site, AHEAD, language)
+    [arrive] = [row for row in table(sheet, title) if row[0] in ("Arrive", "Llegue")]
+    assert arrive[1].endswith(place)
+    other = places["es" if language == "en" else "en"]
+    assert other not in sheet

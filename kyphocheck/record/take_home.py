@@ -25,6 +25,8 @@ from kyphocheck.site.folder import SiteConfig
 _HOLD_FINDINGS = ("hold_not_met", "last_dose_unknown")
 # Brands shown beside a generic name: enough to find the box at home.
 _BRANDS_SHOWN = 2
+# A home dose before this hour needs an alarm to be taken.
+_WAKING_HOUR = 5
 
 
 def sheet_context(record: dict[str, Any], site: SiteConfig) -> dict[str, Any]:
@@ -49,7 +51,7 @@ def sheet_context(record: dict[str, Any], site: SiteConfig) -> dict[str, Any]:
         "after_first": after_first,
         "today": made.date() == scheduled.date(),
         "arrive_at": arrive_at.isoformat() if arrive_at else None,
-        "arrival_place": site.arrival_place,
+        "arrival_place": site.arrival_place_in(record["patient"].get("language") or "en"),
         "clinic_phone": site.clinic_phone,
         "after_hours_phone": site.after_hours_phone,
         "driver_name": answers.get("driver_name"),
@@ -244,6 +246,8 @@ def _premedication(
                 "at": dose["at"],
                 "at_hospital": arrive_at is not None and at >= arrive_at,
                 "past": at <= made,
+                # Before 5 AM the patient is asleep: the sheet says to set an alarm.
+                "small_hours": at.astimezone(made.tzinfo).hour < _WAKING_HOUR,
                 "doses": [],
             },
         )

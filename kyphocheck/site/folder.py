@@ -7,6 +7,7 @@ any file there replaces the default file of the same relative path, file by file
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +39,8 @@ def defaults_root() -> Path:
 
 # The reading-grade formulas `kyphocheck check` knows (textstat's, by their usual names).
 ReadingFormula = Literal["flesch_kincaid", "smog", "dale_chall", "crawford"]
+# A sheet's language, as its template names it (take-home.es.md.j2).
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 class SiteConfig(Strict):
@@ -52,7 +55,9 @@ class SiteConfig(Strict):
     # How long before the scheduled start the patient arrives, and where ("Main Hospital,
     # 2nd floor, Surgery Check-in").
     arrive_minutes_before: int | None = Field(default=None, ge=0, le=24 * 60)
-    arrival_place: str | None = None
+    # One text, or one per sheet language ({en: "Main Hospital ...", es: "Hospital ..."}):
+    # a Spanish sheet is Spanish throughout.
+    arrival_place: str | dict[str, str] | None = None
     output_folder: str | None = None
     trust_anchors: tuple[str, ...] = ()
     # The site's RFC 3161 time-stamping authority: every signature then carries a timestamp
@@ -67,10 +72,37 @@ class SiteConfig(Strict):
         default_factory=dict
     )
 
+    def arrival_place_in(self, language: str) -> str | None:
+        """Where to arrive, in the sheet's language (else in English, else the first given)."""
+        place = self.arrival_place
+        if place is None or isinstance(place, str):
+            return place
+        return place.get(language) or place.get("en") or next(iter(place.values()), None)
+
     def missing_for_sheets(self) -> list[str]:
         """The SHEET_FIELDS this site.yaml leaves out."""
         values = {name: getattr(self, name) for name in SHEET_FIELDS}
-        return [name for name, value in values.items() if value is None or str(value).strip() == ""]
+        return [
+            name
+            for name, value in values.items()
+            if value is None or (not value if isinstance(value, dict) else not str(value).strip())
+        ]
+
+    @field_validator("arrival_place", mode="before")
+    @classmethod
+    def _text_or_one_per_language(cls, value: Any) -> Any:
+        """One clear message for any other shape (a union would give one per branch)."""
+        if value is None or isinstance(value, str):
+            return value
+        shape = "give one text, or one per sheet language, e.g. {en: Main Hospital, es: ...}"
+        if not isinstance(value, dict) or not value:
+            raise ValueError(shape)
+        for code, text in value.items():
+            if not isinstance(code, str) or not _LANGUAGE_CODE.fullmatch(code):
+                raise ValueError(f"{code!r} is not a language code (2 or 3 lower-case letters)")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"{code}: no text; {shape}")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -71,9 +71,9 @@ def _check_everything(
         site.config  # noqa: B018 - loads and validates site.yaml
     except InputError as exc:
         _add_lines(report, exc, "schema")
-        missing = []
+        config_loaded = False
     else:
-        missing = sheet_field_problems(site)  # reported after rendering, which they do not stop
+        config_loaded = True
     protocol = _check_protocol(site, report)
     policy = None
     try:
@@ -82,6 +82,9 @@ def _check_everything(
         _add_lines(report, exc, "schema")
     checklists = _check_checklists(site, report)
     templates = _check_template_syntax(site, report)
+    # Reported after rendering, which they do not stop.
+    languages = {t.language for t in templates if t.language}
+    missing = sheet_field_problems(site, languages) if config_loaded else []
     fixtures = find_fixtures(site)
     report.fixtures = [f.display for f in fixtures]
     for checklist in checklists.values():

@@ -17,10 +17,11 @@ _WHY = {
 }
 
 
-def sheet_field_problems(site: Site) -> list[SiteProblem]:
+def sheet_field_problems(site: Site, languages: set[str]) -> list[SiteProblem]:
     """An error for each field the sheet needs that site.yaml leaves out.
 
-    And a warning when it gives no 24-hour phone.
+    And a warning when it gives no 24-hour phone, or an arrival place a sheet in one of
+    `languages` (those of the site's take-home templates) would print in another language.
     """
     if site.root is None:
         return []
@@ -30,6 +31,21 @@ def sheet_field_problems(site: Site) -> list[SiteProblem]:
         SiteProblem("schema", where, None, f"{name}: required: {_WHY[name]}")
         for name in config.missing_for_sheets()
     ]
+    place = config.arrival_place
+    if place:
+        given = set(place) if isinstance(place, dict) else {"en"}
+        problems += [
+            SiteProblem(
+                "schema",
+                where,
+                None,
+                f"arrival_place: no text in '{language}': the '{language}' take-home sheet "
+                "prints it in another language (give it by language, e.g. "
+                f"{{en: ..., {language}: ...}})",
+                "warning",
+            )
+            for language in sorted(languages - given)
+        ]
     if not config.after_hours_phone:
         problems.append(
             SiteProblem(
