@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kyphocheck.record.pipeline import RecordDraft
+from tests.pdftext import page_break_problems
 from tests.sheets import AHEAD, DAY_OF, STOPS, Scenario, make_sheet, sheet_site
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -99,8 +100,11 @@ def test_the_printed_sheet(
     large_print: bool,
 ) -> None:
     site = sheet_site(tmp_path)
-    _, draft = make_sheet(tmp_path, site, scenario, language, large_print=large_print)
+    markdown, draft = make_sheet(tmp_path, site, scenario, language, large_print=large_print)
     pages = printed(tmp_path, draft)
+    # Nothing cut by a page break: the allergy doses stay with the sentence leading into them.
+    pdf = tmp_path / f"{draft.record['record_id']}.pdf"
+    assert page_break_problems(markdown, pdf) == []
     assert after_title(pages[0], TITLES[language]).startswith(first)
     for phrase in page_one:
         assert phrase in pages[0], phrase
