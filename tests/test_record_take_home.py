@@ -265,7 +265,9 @@ def test_the_after_care_numbers_come_from_the_data(tmp_path: Path, language: str
             "es",
             "Su plan de un vistazo",
             {
-                "Llegue": "a las 7:30 a. m. del martes 1 de diciembre. Lugar: Main Hospital, 2nd floor",
+                "Llegue": (
+                    "a las 7:30 a. m. del martes 1 de diciembre. Lugar: Main Hospital, 2nd floor"
+                ),
                 "Deje de comer": "a las 12:30 a. m. del martes 1 de diciembre (la noche del lunes)",
                 "Deje los líquidos claros": "a las 6:30 a. m. del martes 1 de diciembre",
                 "Eliquis (apixabán)": "Última dosis: la noche del viernes",
