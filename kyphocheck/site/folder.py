@@ -82,11 +82,7 @@ class SiteConfig(Strict):
     def missing_for_sheets(self) -> list[str]:
         """The SHEET_FIELDS this site.yaml leaves out."""
         values = {name: getattr(self, name) for name in SHEET_FIELDS}
-        return [
-            name
-            for name, value in values.items()
-            if value is None or (not value if isinstance(value, dict) else not str(value).strip())
-        ]
+        return [name for name, value in values.items() if value is None or str(value).strip() == ""]
 
     @field_validator("arrival_place", mode="before")
     @classmethod
