@@ -163,6 +163,8 @@ def test_allergy_pills_at_home_with_a_sip_and_at_the_hospital_after_arrival(
     assert [alarm in line for line in doses] == [False, True], doses
     assert ("7:30 AM" in at_hospital or "7:30 a. m." in at_hospital) and "50 mg" in at_hospital
     assert prescription in sheet
+    # A sheet made on a weekend: the line for nights and weekends, where the pills are asked for.
+    assert "555-0199" in section(sheet, prescription, "\n\n")
     # Arriving 30 minutes before, the 1-hour doses are taken at home.
     early, _ = make_sheet(
         tmp_path / "late", sheet_site(tmp_path / "s30", arrive_minutes_before=30), AHEAD, language
